@@ -1,0 +1,150 @@
+"""The pressline Prefect flow: one flow run per `pressline run`, one task run per stage and batch.
+
+Tasks are thin: they hand a batch (hundreds of documents) to the engine in `pressline/`
+and return its result, so Prefect's per-task bookkeeping stays a small share of the run.
+Big in-memory objects pass between tasks, so caching by inputs is off (NO_CACHE).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pressline import __version__, ingest, load, pipeline, schema
+from pressline.validate import ArticleValidator
+
+DEFAULT_BATCH_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    files_read: int
+    articles: int
+    quarantined: int
+    rejected: int
+    removed_lines: int
+    seconds: float
+    warehouse: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@task(name="discover", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def discover_task(raw_dir: Path) -> list[ingest.Source]:
+    return ingest.discover(raw_dir)
+
+
+@task(name="ingest", task_run_name="ingest-{batch_no}", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def ingest_task(batch_no: int, sources: list[ingest.Source], ingested_at: datetime) -> pipeline.IngestedBatch:
+    return pipeline.ingest_batch(sources, ingested_at)
+
+
+@task(name="clean", task_run_name="clean-{batch_no}", cache_policy=NO_CACHE)
+def clean_task(batch_no: int, documents: list[ingest.Document]) -> pipeline.CleanedBatch:
+    return pipeline.clean_batch(documents)
+
+
+@task(name="extract", task_run_name="extract-{batch_no}", cache_policy=NO_CACHE)
+def extract_task(batch_no: int, cleaned: pipeline.CleanedBatch, run_id: str) -> pipeline.ExtractedBatch:
+    return pipeline.extract_batch(cleaned, run_id)
+
+
+@task(name="validate", task_run_name="validate-{batch_no}", cache_policy=NO_CACHE)
+def validate_task(batch_no: int, validator: ArticleValidator, articles: pa.Table,
+                  now: datetime) -> tuple[pa.Table, pa.Table, dict]:
+    outcome = validator.validate(articles, now)
+    passed, quarantined = pipeline.split_quarantine(articles, outcome)
+    return passed, quarantined, outcome.results_json
+
+
+@task(name="stage", task_run_name="stage-{batch_no}", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def stage_task(batch_no: int, staging: load.RunStaging, tables: dict[str, pa.Table], validation: dict) -> None:
+    for name, table in tables.items():
+        staging.write_batch(name, batch_no, table)
+    staging.write_validation(batch_no, validation)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(staging: load.RunStaging, warehouse: Path) -> load.PublishResult:
+    return load.publish(staging, warehouse)
+
+
+@flow(name="pressline", flow_run_name="pressline-{raw_dir}", log_prints=False)
+def pressline_flow(
+    raw_dir: str = "raw",
+    staging_dir: str = "staging",
+    warehouse_dir: str = "warehouse",
+    expectations_dir: str = "expectations",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> dict:
+    """Ingest, clean, extract, validate and load every dump under `raw_dir`."""
+    logger = get_run_logger()
+    started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)
+    run_id = load.new_run_id(started_at)
+    raw, warehouse = Path(raw_dir), Path(warehouse_dir)
+    dropped = load.recover(Path(staging_dir), warehouse)
+    if dropped:
+        logger.warning("Removed what interrupted runs left behind: %s", ", ".join(dropped))
+    staging = load.RunStaging(Path(staging_dir), run_id)
+    validator = ArticleValidator(Path(expectations_dir))
+
+    sources = discover_task(raw)
+    logger.info("Run %s: %d input files under %s, batches of %d", run_id, len(sources), raw, batch_size)
+    counts = {"articles": 0, "quarantine": 0, "rejected": 0, "removed_lines": 0}
+    for batch_no, first in enumerate(range(0, len(sources), batch_size)):
+        ingested = ingest_task(batch_no, sources[first:first + batch_size], started_at)
+        cleaned = clean_task(batch_no, ingested.documents)
+        extracted = extract_task(batch_no, cleaned, run_id)
+        passed, quarantined, validation = validate_task(batch_no, validator, extracted.articles, started_at)
+        tables = {
+            "articles": passed,
+            "quarantine": quarantined,
+            "rejected": pipeline.rejected_table(ingested.rejections + extracted.rejections, run_id),
+            "removed_lines": extracted.removed_lines,
+        }
+        stage_task(batch_no, staging, tables, validation)
+        for name, table in tables.items():
+            counts[name] += table.num_rows
+
+    staging.write_batch("runs", 0, _run_row(run_id, len(sources), counts, started_at, raw))
+    publish_task(staging, warehouse)
+    summary = RunSummary(
+        run_id=run_id,
+        files_read=len(sources),
+        articles=counts["articles"],
+        quarantined=counts["quarantine"],
+        rejected=counts["rejected"],
+        removed_lines=counts["removed_lines"],
+        seconds=round(time.perf_counter() - started, 2),
+        warehouse=str(warehouse),
+    )
+    logger.info("Run %s finished: %s", run_id, json.dumps(summary.as_dict()))
+    return summary.as_dict()
+
+
+def _run_row(run_id: str, files_read: int, counts: dict[str, int], started_at: datetime, raw: Path) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{
+            "run_id": run_id,
+            "started_at": started_at,
+            "finished_at": datetime.now(timezone.utc),
+            "status": "completed",
+            "files_read": files_read,
+            "articles": counts["articles"],
+            "quarantined": counts["quarantine"],
+            "rejected": counts["rejected"],
+            "removed_lines": counts["removed_lines"],
+            "raw_dir": str(raw),
+            "pressline_version": __version__,
+        }],
+        schema=schema.RUNS,
+    )

@@ -1,0 +1,139 @@
+"""The `pressline` command: a thin layer over the engine and the Prefect flow."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+app = typer.Typer(
+    help="Turn raw text dumps of news pages into clean, validated, partitioned Parquet tables.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class UsageProblem(Exception):
+    """A configuration or usage error: shown as one line, exit code 2."""
+
+
+def _fail(message: str) -> None:
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _prefect_environment(home: Path, verbose: bool) -> None:
+    """Embedded Prefect by default: state under the project, no telemetry, quiet console."""
+    os.environ.setdefault("PREFECT_HOME", str(home.resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "INFO" if verbose else "WARNING")
+
+
+def _check_directories(raw_dir: Path, staging_dir: Path, warehouse_dir: Path, expectations_dir: Path) -> None:
+    if not raw_dir.exists():
+        raise UsageProblem(f"raw dir '{raw_dir}' does not exist")
+    if not raw_dir.is_dir():
+        raise UsageProblem(f"raw dir '{raw_dir}' is not a directory")
+    suite = expectations_dir / "articles.json"
+    if not suite.is_file():
+        raise UsageProblem(f"expectation suite '{suite}' not found (set --expectations-dir)")
+    for label, directory in (("staging", staging_dir), ("warehouse", warehouse_dir)):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            probe = directory / ".pressline-write-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as err:
+            raise UsageProblem(f"{label} dir '{directory}' is not writable ({err.strerror or err})") from None
+
+
+@app.command()
+def run(
+    raw_dir: Path = typer.Option(Path("raw"), "--raw-dir", help="Folder of dumps (.txt, .txt.gz), read recursively."),
+    staging_dir: Path = typer.Option(Path("staging"), "--staging-dir",
+                                     help="Scratch space of runs; a run publishes from here."),
+    warehouse_dir: Path = typer.Option(Path("warehouse"), "--warehouse-dir",
+                                       help="Where the Parquet tables are published."),
+    expectations_dir: Path = typer.Option(Path("expectations"), "--expectations-dir",
+                                          help="Folder holding the Great Expectations suite articles.json."),
+    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Documents per task run."),
+    prefect_home: Path = typer.Option(Path(".prefect"), "--prefect-home", envvar="PREFECT_HOME",
+                                      help="Prefect's state folder (embedded SQLite API)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's flow and task log lines."),
+) -> None:
+    """Run the pipeline once: ingest, clean, extract, validate, and publish to the warehouse."""
+    try:
+        _check_directories(raw_dir, staging_dir, warehouse_dir, expectations_dir)
+    except UsageProblem as problem:
+        _fail(str(problem))
+    _prefect_environment(prefect_home, verbose)
+    from flows.pipeline import pressline_flow
+    from pressline.validate import ArticleValidator
+
+    try:
+        ArticleValidator(expectations_dir)
+    except ValueError as problem:
+        _fail(str(problem))
+    with console.status("Running the pressline flow (the embedded Prefect API takes a few seconds to start)..."):
+        summary = pressline_flow(
+            raw_dir=str(raw_dir),
+            staging_dir=str(staging_dir),
+            warehouse_dir=str(warehouse_dir),
+            expectations_dir=str(expectations_dir),
+            batch_size=batch_size,
+        )
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict) -> None:
+    table = Table(title=f"pressline run {summary['run_id']}", show_header=False)
+    for label, key in (("files read", "files_read"), ("articles written", "articles"),
+                       ("quarantined", "quarantined"), ("rejected", "rejected"),
+                       ("removed lines", "removed_lines"), ("seconds", "seconds")):
+        table.add_row(label, str(summary[key]))
+    console.print(table)
+    console.print(f"Tables are in {escape(summary['warehouse'])}/ (articles, quarantine, rejected, "
+                  "removed_lines, runs).")
+
+
+@app.command("clean")
+def clean_command(
+    file: Path = typer.Argument(..., help="One dump (.txt or .txt.gz)."),
+) -> None:
+    """Show one dump with every line marked kept or removed, and the reason for each removal."""
+    from pressline.clean import clean
+    from pressline.ingest import Document, Source, read_source
+
+    if not file.is_file():
+        _fail(f"'{file}' is not a file")
+    outcome = read_source(Source(file, file.name), datetime.now(timezone.utc))
+    if not isinstance(outcome, Document):
+        _fail(f"'{file}': {outcome.error}")
+    width = 16
+    for label in clean(outcome.text).labels:
+        if label.kept:
+            console.print(f"[green]{'keep':<{width}}[/]  {label.line_no:>4}  {escape(label.text)}", soft_wrap=True)
+        else:
+            console.print(f"[red]{label.reason:<{width}}[/]  {label.line_no:>4}  [dim]{escape(label.text)}[/]",
+                          soft_wrap=True)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the warehouse tables, column by column (Markdown)."""
+    from pressline import schema
+
+    typer.echo(schema.markdown())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,133 @@
+"""The stages applied to one batch of documents, as plain functions over lists and Arrow tables.
+
+The Prefect tasks in `flows/` call exactly these, one call per batch, so the engine is
+testable without Prefect and the flow stays a thin orchestration layer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pressline import schema
+from pressline.clean import CleanedDocument, clean
+from pressline.extract import Fields, extract
+from pressline.ingest import DEFAULT_MAX_BYTES, Document, Rejection, Source, read_source
+from pressline.validate import ValidationOutcome
+
+
+@dataclass(slots=True)
+class IngestedBatch:
+    documents: list[Document]
+    rejections: list[Rejection]
+
+
+@dataclass(slots=True)
+class CleanedBatch:
+    documents: list[Document]
+    cleaned: list[CleanedDocument]
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExtractedBatch:
+    articles: pa.Table
+    removed_lines: pa.Table
+    rejections: list[Rejection]
+
+
+def ingest_batch(sources: list[Source], ingested_at: datetime, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestedBatch:
+    documents, rejections = [], []
+    for source in sources:
+        outcome = read_source(source, ingested_at, max_bytes)
+        (documents if isinstance(outcome, Document) else rejections).append(outcome)
+    return IngestedBatch(documents, rejections)
+
+
+def clean_batch(documents: list[Document]) -> CleanedBatch:
+    """Clean each document; a cleaner failure rejects that document only."""
+    kept, cleaned, rejections = [], [], []
+    for document in documents:
+        try:
+            cleaned.append(clean(document.text))
+            kept.append(document)
+        except Exception as err:  # noqa: BLE001 - one bad document must not stop the batch
+            rejections.append(_stage_failure(document, "cleaner", err))
+    return CleanedBatch(kept, cleaned, rejections)
+
+
+def extract_batch(batch: CleanedBatch, run_id: str) -> ExtractedBatch:
+    """Fields of each cleaned document, as the articles and removed_lines tables."""
+    rows, removed, rejections = [], [], list(batch.rejections)
+    for document, cleaned in zip(batch.documents, batch.cleaned):
+        try:
+            fields = extract(cleaned)
+        except Exception as err:  # noqa: BLE001 - one bad document must not stop the batch
+            rejections.append(_stage_failure(document, "field extractor", err))
+            continue
+        rows.append(article_row(document, cleaned, fields, run_id))
+        removed.extend(
+            {"doc_id": document.doc_id, "line_no": label.line_no, "text": label.text,
+             "reason": label.reason, "run_id": run_id}
+            for label in cleaned.removed
+        )
+    return ExtractedBatch(
+        pa.Table.from_pylist(rows, schema=schema.ARTICLES),
+        pa.Table.from_pylist(removed, schema=schema.REMOVED_LINES),
+        rejections,
+    )
+
+
+def article_row(document: Document, cleaned: CleanedDocument, fields: Fields, run_id: str) -> dict:
+    return {
+        "doc_id": document.doc_id,
+        "source_path": document.source_path,
+        "content_sha256": document.content_sha256,
+        "size_bytes": document.size_bytes,
+        "encoding": document.encoding,
+        "title": fields.title,
+        "subtitle": fields.subtitle,
+        "authors": fields.authors,
+        "published_at": fields.published_at,
+        "published_date": fields.published_date,
+        "published_at_raw": fields.published_at_raw,
+        "published_at_tz_assumed": fields.published_at_tz_assumed,
+        "publisher": fields.publisher,
+        "section": fields.section,
+        "print_edition": fields.print_edition,
+        "language": fields.language,
+        "related_links": fields.related_links,
+        "body": fields.body,
+        "word_count": fields.word_count,
+        "removed_line_count": len(cleaned.removed),
+        "run_id": run_id,
+        "ingested_at": document.ingested_at,
+    }
+
+
+def rejected_table(rejections: list[Rejection], run_id: str) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{"doc_id": r.doc_id, "source_path": r.source_path, "sha256": r.sha256, "size_bytes": r.size_bytes,
+          "error": r.error, "run_id": run_id, "ingested_at": r.ingested_at} for r in rejections],
+        schema=schema.REJECTED,
+    )
+
+
+def split_quarantine(articles: pa.Table, outcome: ValidationOutcome) -> tuple[pa.Table, pa.Table]:
+    """Rows that passed every expectation, and the others with the names of what they failed."""
+    failing_ids = pa.array(sorted(outcome.failures), pa.string())
+    failing = pc.is_in(articles.column("doc_id"), value_set=failing_ids)
+    passed = articles.filter(pc.invert(failing))
+    quarantined = articles.filter(failing)
+    reasons = [outcome.failures[doc_id] for doc_id in quarantined.column("doc_id").to_pylist()]
+    quarantined = quarantined.append_column("failed_expectations", pa.array(reasons, pa.list_(pa.string())))
+    return passed, quarantined.cast(schema.QUARANTINE)
+
+
+def _stage_failure(document: Document, stage: str, err: Exception) -> Rejection:
+    return Rejection(
+        document.doc_id, document.source_path, document.content_sha256, document.size_bytes,
+        f"The {stage} failed on this document ({type(err).__name__}: {err}).", document.ingested_at,
+    )

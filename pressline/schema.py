@@ -1,0 +1,129 @@
+"""The warehouse tables, declared once.
+
+The writer, the validator, the docs and the tests all read these schemas, so a
+column is added or retyped here and nowhere else.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+# Fields every document-level table (articles, quarantine) carries.
+_DOCUMENT_FIELDS: list[pa.Field] = [
+    pa.field("doc_id", pa.string(), nullable=False,
+             metadata={"doc": "stable id: sha256 of the source path relative to the raw dir, 16 hex chars"}),
+    pa.field("source_path", pa.string(), nullable=False,
+             metadata={"doc": "path of the input file relative to the raw dir (posix)"}),
+    pa.field("content_sha256", pa.string(), nullable=False,
+             metadata={"doc": "sha256 of the raw input bytes"}),
+    pa.field("size_bytes", pa.int64(), nullable=False, metadata={"doc": "size of the raw input in bytes"}),
+    pa.field("encoding", pa.string(), metadata={"doc": "text encoding the decoder chose"}),
+    pa.field("title", pa.string(), metadata={"doc": "headline line; null when the dump has none"}),
+    pa.field("subtitle", pa.string(), metadata={"doc": "deck / standfirst line"}),
+    pa.field("authors", pa.list_(pa.string()), metadata={"doc": "person names from the byline"}),
+    pa.field("published_at", UTC_TIMESTAMP,
+             metadata={"doc": "publication instant in UTC, only when the page gives a time"}),
+    pa.field("published_date", pa.date32(),
+             metadata={"doc": "publication date (in the publisher's zone) whenever the page gives one"}),
+    pa.field("published_at_raw", pa.string(), metadata={"doc": "the text the date was parsed from"}),
+    pa.field("published_at_tz_assumed", pa.bool_(),
+             metadata={"doc": "true when the page gave a time without zone and no publisher zone was known"}),
+    pa.field("publisher", pa.string(), metadata={"doc": "outlet as the text names it; null if never named"}),
+    pa.field("section", pa.string(), metadata={"doc": "breadcrumb without its leading Home"}),
+    pa.field("print_edition", pa.string(), metadata={"doc": "print-edition reference as printed"}),
+    pa.field("language", pa.string(), metadata={"doc": "ISO 639-1 code identified from the body"}),
+    pa.field("related_links", pa.list_(pa.string()), metadata={"doc": "headlines of related/recommended lists"}),
+    pa.field("body", pa.string(), metadata={"doc": "article text, paragraphs separated by a blank line"}),
+    pa.field("word_count", pa.int32(), nullable=False, metadata={"doc": "words in body"}),
+    pa.field("removed_line_count", pa.int32(), nullable=False,
+             metadata={"doc": "non-blank lines the cleaner removed"}),
+    pa.field("run_id", pa.string(), nullable=False, metadata={"doc": "run that wrote the row"}),
+    pa.field("ingested_at", UTC_TIMESTAMP, nullable=False, metadata={"doc": "when the run read the input"}),
+]
+
+ARTICLES = pa.schema(_DOCUMENT_FIELDS, metadata={"table": "articles"})
+
+QUARANTINE = pa.schema(
+    _DOCUMENT_FIELDS
+    + [pa.field("failed_expectations", pa.list_(pa.string()), nullable=False,
+                metadata={"doc": "names of the expectations the record failed"})],
+    metadata={"table": "quarantine"},
+)
+
+REJECTED = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False, metadata={"doc": "stable id derived from source_path"}),
+        pa.field("source_path", pa.string(), nullable=False, metadata={"doc": "input path relative to the raw dir"}),
+        pa.field("sha256", pa.string(), metadata={"doc": "sha256 of the bytes read; null if unreadable"}),
+        pa.field("size_bytes", pa.int64(), metadata={"doc": "size on disk; null if it could not be read"}),
+        pa.field("error", pa.string(), nullable=False, metadata={"doc": "one plain sentence saying what was wrong"}),
+        pa.field("run_id", pa.string(), nullable=False, metadata={"doc": "run that wrote the row"}),
+        pa.field("ingested_at", UTC_TIMESTAMP, nullable=False, metadata={"doc": "when the run read the input"}),
+    ],
+    metadata={"table": "rejected"},
+)
+
+REMOVED_LINES = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False, metadata={"doc": "document the line belongs to"}),
+        pa.field("line_no", pa.int32(), nullable=False, metadata={"doc": "1-based line number in the decoded dump"}),
+        pa.field("text", pa.string(), nullable=False, metadata={"doc": "the stripped line"}),
+        pa.field("reason", pa.string(), nullable=False, metadata={"doc": "reason code of the rule that removed it"}),
+        pa.field("run_id", pa.string(), nullable=False, metadata={"doc": "run that wrote the row"}),
+    ],
+    metadata={"table": "removed_lines"},
+)
+
+RUNS = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False, metadata={"doc": "id of the run (sortable by start time)"}),
+        pa.field("started_at", UTC_TIMESTAMP, nullable=False, metadata={"doc": "when the run started"}),
+        pa.field("finished_at", UTC_TIMESTAMP, nullable=False, metadata={"doc": "when the run finished"}),
+        pa.field("status", pa.string(), nullable=False, metadata={"doc": "completed (a failed run publishes nothing)"}),
+        pa.field("files_read", pa.int64(), nullable=False, metadata={"doc": "input files discovered"}),
+        pa.field("articles", pa.int64(), nullable=False, metadata={"doc": "rows written to articles"}),
+        pa.field("quarantined", pa.int64(), nullable=False, metadata={"doc": "rows written to quarantine"}),
+        pa.field("rejected", pa.int64(), nullable=False, metadata={"doc": "rows written to rejected"}),
+        pa.field("removed_lines", pa.int64(), nullable=False, metadata={"doc": "rows written to removed_lines"}),
+        pa.field("raw_dir", pa.string(), nullable=False, metadata={"doc": "raw dir the run read"}),
+        pa.field("pressline_version", pa.string(), nullable=False, metadata={"doc": "version of pressline that wrote the run"}),
+    ],
+    metadata={"table": "runs"},
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "articles": ARTICLES,
+    "quarantine": QUARANTINE,
+    "rejected": REJECTED,
+    "removed_lines": REMOVED_LINES,
+    "runs": RUNS,
+}
+
+# Hive partition keys of the articles and quarantine tables. Derived from data columns
+# but named differently, so readers never see a partition key shadow a column.
+PARTITION_KEYS: dict[str, list[str]] = {
+    "articles": ["publisher_key", "year", "month"],
+    "quarantine": ["publisher_key", "year", "month"],
+}
+UNKNOWN_PARTITION = "unknown"
+
+# Tables whose rows belong to one input document: a re-run replaces them by doc_id.
+DOCUMENT_TABLES = ("articles", "quarantine", "rejected", "removed_lines")
+
+
+def markdown() -> str:
+    """The tables as Markdown, for the README (a test keeps the README in step with this)."""
+    out = []
+    for name, table_schema in TABLES.items():
+        keys = PARTITION_KEYS.get(name)
+        layout = f"hive-partitioned by {', '.join(keys)}" if keys else "flat"
+        out.append(f"### `warehouse/{name}/` ({layout})\n")
+        out.append("| column | type | meaning |")
+        out.append("|---|---|---|")
+        for column in table_schema:
+            meaning = (column.metadata or {}).get(b"doc", b"").decode()
+            nullable = "" if column.nullable else ", not null"
+            out.append(f"| `{column.name}` | {column.type}{nullable} | {meaning} |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,63 @@
+"""The CLI: clear one-line errors, helpful --help, the clean debugging view, and a real run."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pressline.cli import app
+from tests.conftest import RAW, ROOT
+
+runner = CliRunner()
+
+
+def test_help_explains_every_run_option() -> None:
+    result = runner.invoke(app, ["run", "--help"])
+    assert result.exit_code == 0
+    for option in ("--raw-dir", "--staging-dir", "--warehouse-dir", "--expectations-dir"):
+        assert option in result.output
+    assert runner.invoke(app, ["--help"]).exit_code == 0
+
+
+def test_missing_raw_dir_is_one_clear_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "--raw-dir", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_unwritable_warehouse_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["run", "--raw-dir", str(RAW), "--warehouse-dir", str(blocker / "wh"),
+                                 "--expectations-dir", str(ROOT / "expectations")])
+    assert result.exit_code == 2
+    assert "not writable" in result.output and "Traceback" not in result.output
+
+
+def test_clean_marks_every_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["clean", str(RAW / "000_6182cfd0a0125c9f.txt")])
+    assert result.exit_code == 0
+    assert "share_widget" in result.output and "keep" in result.output and "view_counter" in result.output
+
+
+def test_clean_on_a_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["clean", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 2 and "not a file" in result.output
+
+
+def test_pressline_run_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
+    shutil.copytree(RAW, tmp_path / "raw")
+    shutil.copytree(ROOT / "expectations", tmp_path / "expectations")
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / ".prefect")}
+    env.pop("PREFECT_API_URL", None)
+    result = subprocess.run([sys.executable, "-m", "pressline.cli", "run"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "articles written" in result.stdout and "Traceback" not in result.stdout + result.stderr
+    assert "database is locked" not in result.stderr
+    assert list((tmp_path / "warehouse" / "articles").rglob("*.parquet"))

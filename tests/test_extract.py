@@ -1,0 +1,113 @@
+"""Field extraction: the seeds' gold fields, and the parsers on made-up variants."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pressline.clean import clean
+from pressline.extract import extract, parse_authors, parse_published, parse_section, publisher_timezone
+from tests.conftest import load_seed_gold, seed_text
+
+SCALAR_FIELDS = ("title", "subtitle", "authors", "publisher", "section", "print_edition", "language", "related_links")
+
+
+@pytest.mark.parametrize("gold", load_seed_gold(), ids=lambda gold: gold["file"])
+def test_seed_fields_match_gold(gold: dict) -> None:
+    fields = extract(clean(seed_text(gold)))
+    assert {name: getattr(fields, name) for name in SCALAR_FIELDS} == {name: gold[name] for name in SCALAR_FIELDS}
+    expected = gold["published_at"]
+    if expected is None:
+        assert (fields.published_at, fields.published_date) == (None, None)
+    elif "T" in expected:
+        assert fields.published_at == datetime.fromisoformat(expected)
+        assert fields.published_date == datetime.fromisoformat(expected).date()
+    else:
+        assert (fields.published_at, fields.published_date) == (None, date.fromisoformat(expected))
+    assert fields.body.split("\n\n") == gold["body_lines"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By Cao Yin(China Daily USA)", ["Cao Yin"]),
+        ("By Cao Yin in Beijing and Chen Weihua in Washington | China Daily USA | Updated: 2015-08-04 10:54",
+         ["Cao Yin", "Chen Weihua"]),
+        ("By Jia Xiudong | NO. 39 SEPTEMBER 24, 2015", ["Jia Xiudong"]),
+        ("By Anna Berg, Tom Hall and Li Na", ["Anna Berg", "Tom Hall", "Li Na"]),
+        ("By Xinhua", []),
+        ("By Reuters", []),
+        ("By Zhang Wei and Xinhua", ["Zhang Wei"]),
+        ("Written by Maria de la Cruz", ["Maria de la Cruz"]),
+    ],
+)
+def test_parse_authors(byline: str, authors: list[str]) -> None:
+    assert parse_authors(byline) == authors
+
+
+@pytest.mark.parametrize(
+    ("text", "publisher", "instant", "day", "assumed"),
+    [
+        ("Updated: 2015-09-22 13:12", "China Daily USA", datetime(2015, 9, 22, 5, 12, tzinfo=timezone.utc),
+         date(2015, 9, 22), False),
+        ("Updated: 2015-09-22 02:30", "China Daily", datetime(2015, 9, 21, 18, 30, tzinfo=timezone.utc),
+         date(2015, 9, 22), False),
+        ("Updated: 2015-09-22 13:12", None, datetime(2015, 9, 22, 13, 12, tzinfo=timezone.utc),
+         date(2015, 9, 22), True),
+        ("22 September 2015 14:05 GMT", None, datetime(2015, 9, 22, 14, 5, tzinfo=timezone.utc),
+         date(2015, 9, 22), False),
+        ("2015-09-22T13:12:00+02:00", None, datetime(2015, 9, 22, 11, 12, tzinfo=timezone.utc),
+         date(2015, 9, 22), False),
+        ("NO. 39 SEPTEMBER 24, 2015", "Beijing Review", None, date(2015, 9, 24), False),
+        ("Sept. 1, 2015", None, None, date(2015, 9, 1), False),
+        ("(China Daily USA 09/22/2015 page16)", "China Daily USA", None, date(2015, 9, 22), False),
+    ],
+)
+def test_parse_published(text: str, publisher: str | None, instant: datetime | None, day: date,
+                         assumed: bool) -> None:
+    parsed = parse_published(text, publisher)
+    assert parsed is not None
+    assert (parsed.published_at, parsed.published_date) == (instant, day)
+    assert parsed.tz_assumed is assumed
+
+
+def test_text_without_a_date_gives_none() -> None:
+    assert parse_published("Contact the writers at") is None
+
+
+def test_publisher_time_zones_are_data() -> None:
+    assert publisher_timezone("China Daily Europe") == "Asia/Shanghai"
+    assert publisher_timezone("Some Unknown Gazette") is None
+
+
+@pytest.mark.parametrize(
+    ("breadcrumb", "section"),
+    [("Home / China / Across America", "China / Across America"), ("Home > World", "World"), (None, None)],
+)
+def test_parse_section(breadcrumb: str | None, section: str | None) -> None:
+    assert parse_section(breadcrumb) == section
+
+
+def test_publisher_is_not_guessed_from_quotes_in_the_body() -> None:
+    text = "\n".join([
+        "Officials met in the capital on Monday to discuss new rules for online trade, Xinhua reported.",
+        "\"We want a fair deal,\" one of them told Reuters in an interview after the talks ended.",
+    ])
+    assert extract(clean(text)).publisher is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.sampled_from([None, "China Daily", "Beijing Review"]))
+def test_parse_published_never_raises(text: str, publisher: str | None) -> None:
+    parsed = parse_published(text, publisher)
+    if parsed is not None and parsed.published_at is not None:
+        assert parsed.published_at.tzinfo is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_parse_authors_returns_clean_names(byline: str) -> None:
+    for name in parse_authors("By " + byline):
+        assert name == name.strip() and name

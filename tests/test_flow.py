@@ -1,0 +1,132 @@
+"""End to end: the real Prefect flow (embedded API in a temp PREFECT_HOME) on temp copies of the seeds."""
+from __future__ import annotations
+
+import gzip
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.dataset as ds
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.pipeline import pressline_flow
+from tests.conftest import RAW, ROOT, load_seed_gold
+
+SHORT_PAGE = "A short note\nThe meeting was moved to Friday, organisers said in a statement today.\n"
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(RAW, root / "raw")
+    (root / "raw" / "bad").mkdir()
+    (root / "raw" / "bad" / "empty.txt").write_bytes(b"")
+    (root / "raw" / "bad" / "cut.txt.gz").write_bytes(gzip.compress(b"x" * 1000)[:20])
+    (root / "raw" / "short.txt").write_text(SHORT_PAGE, encoding="utf-8")
+    return root
+
+
+def run(workspace: Path) -> dict:
+    return pressline_flow(
+        raw_dir=str(workspace / "raw"),
+        staging_dir=str(workspace / "staging"),
+        warehouse_dir=str(workspace / "warehouse"),
+        expectations_dir=str(ROOT / "expectations"),
+        batch_size=3,
+    )
+
+
+def table(workspace: Path, name: str) -> pd.DataFrame:
+    frame = ds.dataset(workspace / "warehouse" / name, format="parquet", partitioning="hive").to_table().to_pandas()
+    return frame.sort_values(list(frame.columns[:1])).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def first_run(harness, workspace: Path) -> dict:
+    return run(workspace)
+
+
+def test_summary_counts_every_input(first_run: dict) -> None:
+    assert first_run["files_read"] == 8
+    assert (first_run["articles"], first_run["quarantined"], first_run["rejected"]) == (5, 1, 2)
+    short_page_title = 1
+    assert first_run["removed_lines"] == sum(len(gold["removed"]) for gold in load_seed_gold()) + short_page_title
+
+
+def test_nothing_lost_each_input_in_exactly_one_table(first_run: dict, workspace: Path) -> None:
+    paths = [set(table(workspace, name)["source_path"]) for name in ("articles", "quarantine", "rejected")]
+    assert sum(len(group) for group in paths) == 8
+    assert set().union(*paths) == {path.relative_to(workspace / "raw").as_posix()
+                                    for path in (workspace / "raw").rglob("*.txt*")}
+
+
+def test_seed_articles_match_gold(first_run: dict, workspace: Path) -> None:
+    articles = table(workspace, "articles").set_index("source_path")
+    for gold in load_seed_gold():
+        row = articles.loc[gold["file"].removeprefix("raw/")]
+        assert row["body"].split("\n\n") == gold["body_lines"]
+        for name in ("title", "subtitle", "publisher", "section", "print_edition", "language"):
+            value = row[name]
+            assert (None if pd.isna(value) else value) == gold[name], name
+        assert list(row["authors"]) == gold["authors"]
+        assert list(row["related_links"]) == gold["related_links"]
+        expected = gold["published_at"]
+        if expected and "T" in expected:
+            assert row["published_at"] == pd.Timestamp(datetime.fromisoformat(expected))
+        elif expected:
+            assert pd.isna(row["published_at"]) and row["published_date"] == date.fromisoformat(expected)
+        else:
+            assert pd.isna(row["published_at"]) and pd.isna(row["published_date"])
+
+
+def test_quarantine_and_rejected_say_why(first_run: dict, workspace: Path) -> None:
+    quarantine = table(workspace, "quarantine")
+    assert list(quarantine["source_path"]) == ["short.txt"]
+    assert "body_min_words" in list(quarantine["failed_expectations"][0])
+    errors = dict(zip(table(workspace, "rejected")["source_path"], table(workspace, "rejected")["error"]))
+    assert set(errors) == {"bad/empty.txt", "bad/cut.txt.gz"}
+    assert all(error.endswith(".") and "Traceback" not in error for error in errors.values())
+
+
+def test_removed_lines_audit_has_reasons(first_run: dict, workspace: Path) -> None:
+    removed = table(workspace, "removed_lines")
+    assert removed["reason"].notna().all()
+    assert {"byline", "share_widget", "copyright", "related_links"} <= set(removed["reason"])
+
+
+def test_partition_keys_do_not_shadow_columns(first_run: dict, workspace: Path) -> None:
+    frame = pd.read_parquet(workspace / "warehouse" / "articles")
+    assert {"publisher_key", "year", "month"} <= set(frame.columns)
+    assert frame["published_date"].notna().sum() == 3
+    assert (workspace / "warehouse" / "articles" / "publisher_key=china-daily-usa" / "year=2015").is_dir()
+    assert (workspace / "warehouse" / "articles" / "publisher_key=unknown" / "year=unknown").is_dir()
+
+
+def test_validation_results_are_kept(first_run: dict, workspace: Path) -> None:
+    results = list((workspace / "warehouse" / "_validation" / first_run["run_id"]).glob("*.json"))
+    assert results
+
+
+def test_rerun_leaves_the_same_rows(first_run: dict, workspace: Path) -> None:
+    bookkeeping = ["run_id", "ingested_at"]
+    before = {name: table(workspace, name).drop(columns=bookkeeping, errors="ignore")
+              for name in ("articles", "quarantine", "rejected", "removed_lines")}
+    second = run(workspace)
+    assert {key: second[key] for key in ("articles", "quarantined", "rejected")} == {
+        key: first_run[key] for key in ("articles", "quarantined", "rejected")}
+    for name, frame in before.items():
+        after = table(workspace, name).drop(columns=bookkeeping, errors="ignore")
+        pd.testing.assert_frame_equal(
+            frame.sort_values(list(frame.columns[:3])).reset_index(drop=True),
+            after.sort_values(list(after.columns[:3])).reset_index(drop=True),
+        )
+    assert len(table(workspace, "runs")) == 2
+    assert not any((workspace / "staging").iterdir())

@@ -1,0 +1,126 @@
+"""Staging and publishing: replace-by-doc_id, partition layout, journal replay."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pressline import load, schema
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def article(doc_id: str, publisher: str | None = "China Daily USA", day: date | None = date(2015, 9, 22),
+            title: str = "A headline", run_id: str = "r1") -> dict:
+    return {
+        "doc_id": doc_id, "source_path": f"{doc_id}.txt", "content_sha256": "0" * 64, "size_bytes": 10,
+        "encoding": "utf-8", "title": title, "subtitle": None, "authors": ["Cao Yin"], "published_at": None,
+        "published_date": day, "published_at_raw": None, "published_at_tz_assumed": None,
+        "publisher": publisher, "section": None, "print_edition": None, "language": "en",
+        "related_links": [], "body": "Body text.", "word_count": 2, "removed_line_count": 0,
+        "run_id": run_id, "ingested_at": NOW,
+    }
+
+
+def stage(tmp_path: Path, run_id: str, articles: list[dict]) -> load.RunStaging:
+    staging = load.RunStaging(tmp_path / "staging", run_id)
+    staging.write_batch("articles", 0, pa.Table.from_pylist(articles, schema=schema.ARTICLES))
+    return staging
+
+
+def read_articles(warehouse: Path) -> pd.DataFrame:
+    return pd.read_parquet(warehouse / "articles").sort_values("doc_id").reset_index(drop=True)
+
+
+def test_publish_writes_hive_partitions_with_unknown(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a"), article("b", publisher=None, day=None)]), warehouse)
+    files = sorted(path.relative_to(warehouse).as_posix() for path in (warehouse / "articles").rglob("*.parquet"))
+    assert files == [
+        "articles/publisher_key=china-daily-usa/year=2015/month=09/r1-0.parquet",
+        "articles/publisher_key=unknown/year=unknown/month=unknown/r1-0.parquet",
+    ]
+    frame = read_articles(warehouse)
+    assert list(frame["doc_id"]) == ["a", "b"]
+    assert {"publisher_key", "year", "month"} <= set(frame.columns)
+    assert not (tmp_path / "staging" / "r1").exists()
+
+
+def test_republishing_a_doc_replaces_its_row(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a"), article("b")]), warehouse)
+    load.publish(stage(tmp_path, "r2", [article("a", title="New", publisher="Beijing Review", run_id="r2")]),
+                 warehouse)
+    frame = read_articles(warehouse)
+    assert list(frame["doc_id"]) == ["a", "b"]
+    assert list(frame["title"]) == ["New", "A headline"]
+    assert list(frame["publisher_key"]) == ["beijing-review", "china-daily-usa"]
+
+
+def test_empty_tables_stay_readable(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)
+    quarantine = pd.read_parquet(warehouse / "quarantine")
+    assert quarantine.empty and "failed_expectations" in quarantine.columns
+
+
+@pytest.mark.parametrize("step", ["_move", "_commit"])
+def test_a_publish_killed_before_commit_leaves_the_old_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             step: str) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(load, step, killed)
+    with pytest.raises(KeyboardInterrupt):
+        load.publish(stage(tmp_path, "r2", [article("b", run_id="r2")]), warehouse)
+    monkeypatch.undo()
+    assert list(read_articles(warehouse)["doc_id"]) == ["a"]
+    assert set(load.recover(tmp_path / "staging", warehouse)) >= {"r2"}
+    assert sorted(path.name for path in (warehouse / "_snapshots").iterdir()) == ["r1"]
+    load.publish(stage(tmp_path, "r3", [article("b", run_id="r3")]), warehouse)
+    assert list(read_articles(warehouse)["doc_id"]) == ["a", "b"]
+
+
+def test_old_snapshots_are_pruned_and_unchanged_files_shared(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    for number in range(1, 5):
+        result = load.publish(stage(tmp_path, f"r{number}", [article(f"d{number}", run_id=f"r{number}")]), warehouse)
+    assert sorted(path.name for path in (warehouse / "_snapshots").iterdir()) == ["r3", "r4"]
+    assert result.files_linked >= 3
+    assert list(read_articles(warehouse)["doc_id"]) == ["d1", "d2", "d3", "d4"]
+
+
+def test_recover_drops_staging_of_dead_runs(tmp_path: Path) -> None:
+    staging = stage(tmp_path, "r1", [article("a")])
+    assert load.recover(staging.root, tmp_path / "warehouse") == ["r1"]
+    assert not staging.directory.exists()
+
+
+def test_partition_dataset_reads_typed_with_pyarrow(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)
+    table = ds.dataset(warehouse / "articles", format="parquet", partitioning="hive").to_table()
+    assert table.schema.field("published_date").type == pa.date32()
+    assert table.schema.field("authors").type == pa.list_(pa.string())
+
+
+@given(st.text(max_size=80))
+def test_slugify_never_makes_a_path(value: str) -> None:
+    slug = load.slugify(value)
+    assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug)
+
+
+def test_slugify_hostile_values() -> None:
+    assert load.slugify("../../etc") == "etc"
+    assert load.slugify("publisher=x/year=1") == "publisher-x-year-1"
+    assert load.slugify("") == "unknown"
