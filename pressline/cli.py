@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,9 +34,16 @@ def _prefect_environment(home: Path, verbose: bool) -> None:
     """Embedded Prefect by default: state under the project, no telemetry, quiet console."""
     os.environ.setdefault("PREFECT_HOME", str(home.resolve()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The embedded API starts a local server; on a busy 2-core machine that can take over 20 s.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "INFO" if verbose else "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "INFO" if verbose else "WARNING")
+
+
+def _one_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return f"{type(err).__name__}: {lines[0] if lines else 'no message'}"
 
 
 def _check_directories(raw_dir: Path, staging_dir: Path, warehouse_dir: Path, expectations_dir: Path) -> None:
@@ -71,6 +79,7 @@ def run(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's flow and task log lines."),
 ) -> None:
     """Run the pipeline once: ingest, clean, extract, validate, and publish to the warehouse."""
+    started = time.perf_counter()
     try:
         _check_directories(raw_dir, staging_dir, warehouse_dir, expectations_dir)
     except UsageProblem as problem:
@@ -83,22 +92,28 @@ def run(
         ArticleValidator(expectations_dir)
     except ValueError as problem:
         _fail(str(problem))
-    with console.status("Running the pressline flow (the embedded Prefect API takes a few seconds to start)..."):
-        summary = pressline_flow(
-            raw_dir=str(raw_dir),
-            staging_dir=str(staging_dir),
-            warehouse_dir=str(warehouse_dir),
-            expectations_dir=str(expectations_dir),
-            batch_size=batch_size,
-        )
-    _print_summary(summary)
+    try:
+        with console.status("Running the pressline flow (the embedded Prefect API takes a few seconds to start)..."):
+            summary = pressline_flow(
+                raw_dir=str(raw_dir),
+                staging_dir=str(staging_dir),
+                warehouse_dir=str(warehouse_dir),
+                expectations_dir=str(expectations_dir),
+                batch_size=batch_size,
+            )
+    except Exception as err:  # noqa: BLE001 - the user gets one line; Prefect keeps the details
+        errors.print(f"[bold red]error:[/] the run failed and published nothing: {escape(_one_line(err))}",
+                     soft_wrap=True)
+        raise typer.Exit(1) from None
+    _print_summary({**summary, "wall_seconds": round(time.perf_counter() - started, 1)})
 
 
 def _print_summary(summary: dict) -> None:
     table = Table(title=f"pressline run {summary['run_id']}", show_header=False)
     for label, key in (("files read", "files_read"), ("articles written", "articles"),
                        ("quarantined", "quarantined"), ("rejected", "rejected"),
-                       ("removed lines", "removed_lines"), ("seconds", "seconds")):
+                       ("removed lines", "removed_lines"), ("seconds in the flow", "seconds"),
+                       ("seconds in all (with Prefect start-up)", "wall_seconds")):
         table.add_row(label, str(summary[key]))
     console.print(table)
     console.print(f"Tables are in {escape(summary['warehouse'])}/ (articles, quarantine, rejected, "

@@ -163,11 +163,17 @@ def _known_publisher_prefix(line: str) -> str | None:
     return None
 
 
+def _squash(name: str) -> str:
+    """Letters and digits only, lowercased: 'chinadaily.com.cn' and 'China Daily USA' share a prefix."""
+    return "".join(char for char in name.lower() if char.isalnum())
+
+
 def publisher_timezone(publisher: str | None) -> str | None:
     if not publisher:
         return None
+    squashed = _squash(publisher)
     for hint in publisher_hints():
-        if any(publisher.lower().startswith(name.lower()) for name in hint.names):
+        if any(squashed.startswith(_squash(name)) for name in hint.names):
             return hint.timezone
     return None
 

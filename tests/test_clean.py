@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pressline.clean import BODY, SUBTITLE, TITLE, clean, default_rules, is_headline_like, is_prose, match_rule, word_count
 from tests.conftest import load_seed_gold, seed_text
+from tests.synthetic import iter_dumps
 
 STRUCTURAL_REASONS = {BODY, TITLE, SUBTITLE, "repeated_title", "related_links", "navigation", "other"}
 
@@ -163,3 +164,12 @@ def test_every_rule_has_a_reason_and_an_explanation() -> None:
             assert rule["reason"] and rule["why"], rule
     for rule in config["rule"]:
         re.compile(rules.expand(rule["pattern"], config["fragments"]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_made_up_dumps_in_the_seed_styles_are_cleaned_like_gold(seed: int) -> None:
+    for name, text, expected in iter_dumps(50, seed=seed):
+        cleaned = clean(text)
+        assert cleaned.body_lines == expected["body_lines"], name
+        assert [(label.text, label.reason) for label in cleaned.removed] == [
+            (entry["line"], entry["reason"]) for entry in expected["removed"]], name

@@ -39,6 +39,21 @@ def test_unwritable_warehouse_is_one_clear_line(tmp_path: Path) -> None:
     assert "not writable" in result.output and "Traceback" not in result.output
 
 
+def test_a_failing_run_is_one_line_and_exit_1(tmp_path: Path, monkeypatch) -> None:
+    import flows.pipeline
+
+    def broken_flow(**kwargs):
+        raise OSError(28, "No space left on device\nsecond line of detail")
+
+    monkeypatch.setattr(flows.pipeline, "pressline_flow", broken_flow)
+    result = runner.invoke(app, ["run", "--raw-dir", str(RAW), "--staging-dir", str(tmp_path / "s"),
+                                 "--warehouse-dir", str(tmp_path / "w"), "--expectations-dir",
+                                 str(ROOT / "expectations"), "--prefect-home", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: the run failed and published nothing: OSError: [Errno 28] No space left on device"]
+
+
 def test_clean_marks_every_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["clean", str(RAW / "000_6182cfd0a0125c9f.txt")])
     assert result.exit_code == 0

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pressline.clean import clean
 from pressline.extract import extract, parse_authors, parse_published, parse_section, publisher_timezone
 from tests.conftest import load_seed_gold, seed_text
+from tests.synthetic import iter_dumps
 
 SCALAR_FIELDS = ("title", "subtitle", "authors", "publisher", "section", "print_edition", "language", "related_links")
 
@@ -111,3 +112,18 @@ def test_parse_published_never_raises(text: str, publisher: str | None) -> None:
 def test_parse_authors_returns_clean_names(byline: str) -> None:
     for name in parse_authors("By " + byline):
         assert name == name.strip() and name
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_made_up_dumps_in_the_seed_styles_give_gold_fields(seed: int) -> None:
+    for name, text, expected in iter_dumps(50, seed=seed):
+        fields = extract(clean(text))
+        assert {field: getattr(fields, field) for field in SCALAR_FIELDS if field != "language"} == {
+            field: expected[field] for field in SCALAR_FIELDS if field != "language"}, name
+        published = expected["published_at"]
+        if published and "T" in published:
+            assert fields.published_at == datetime.fromisoformat(published), name
+        elif published:
+            assert (fields.published_at, fields.published_date) == (None, date.fromisoformat(published)), name
+        else:
+            assert fields.published_date is None, name
