@@ -17,6 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pressline import __version__, ingest, load, pipeline, schema
+from pressline.lock import WarehouseLock
 from pressline.validate import ArticleValidator
 
 DEFAULT_BATCH_SIZE = 500
@@ -26,6 +27,7 @@ DEFAULT_BATCH_SIZE = 500
 class RunSummary:
     run_id: str
     files_read: int
+    files_unchanged: int
     articles: int
     quarantined: int
     rejected: int
@@ -35,11 +37,6 @@ class RunSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-@task(name="discover", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def discover_task(raw_dir: Path) -> list[ingest.Source]:
-    return ingest.discover(raw_dir)
 
 
 @task(name="ingest", task_run_name="ingest-{batch_no}", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
@@ -73,8 +70,17 @@ def stage_task(batch_no: int, staging: load.RunStaging, tables: dict[str, pa.Tab
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_task(staging: load.RunStaging, warehouse: Path) -> load.PublishResult:
-    return load.publish(staging, warehouse)
+def publish_task(staging: load.RunStaging, warehouse: Path, full_refresh: bool) -> load.PublishResult:
+    return load.publish(staging, warehouse, full_refresh=full_refresh)
+
+
+@task(name="plan", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def plan_task(raw_dir: Path, warehouse: Path, full_refresh: bool) -> tuple[list[ingest.Source], dict, int]:
+    """Discover inputs and keep those not loaded before in the same version (all on a full refresh)."""
+    sources = ingest.discover(raw_dir)
+    loaded = {} if full_refresh else load.loaded_inputs(warehouse)
+    todo, fingerprints = load.changed_sources(sources, loaded)
+    return todo, fingerprints, len(sources) - len(todo)
 
 
 @flow(name="pressline", flow_run_name="pressline-{raw_dir}", log_prints=False)
@@ -84,42 +90,37 @@ def pressline_flow(
     warehouse_dir: str = "warehouse",
     expectations_dir: str = "expectations",
     batch_size: int = DEFAULT_BATCH_SIZE,
+    full_refresh: bool = False,
+    wait_for_lock: float = 0.0,
 ) -> dict:
-    """Ingest, clean, extract, validate and load every dump under `raw_dir`."""
+    """Ingest, clean, extract, validate and load every new or changed dump under `raw_dir`."""
     logger = get_run_logger()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
     run_id = load.new_run_id(started_at)
     raw, warehouse = Path(raw_dir), Path(warehouse_dir)
-    dropped = load.recover(Path(staging_dir), warehouse)
-    if dropped:
-        logger.warning("Removed what interrupted runs left behind: %s", ", ".join(dropped))
-    staging = load.RunStaging(Path(staging_dir), run_id)
-    validator = ArticleValidator(Path(expectations_dir))
-
-    sources = discover_task(raw)
-    logger.info("Run %s: %d input files under %s, batches of %d", run_id, len(sources), raw, batch_size)
-    counts = {"articles": 0, "quarantine": 0, "rejected": 0, "removed_lines": 0}
-    for batch_no, first in enumerate(range(0, len(sources), batch_size)):
-        ingested = ingest_task(batch_no, sources[first:first + batch_size], started_at)
-        cleaned = clean_task(batch_no, ingested.documents)
-        extracted = extract_task(batch_no, cleaned, run_id)
-        passed, quarantined, validation = validate_task(batch_no, validator, extracted.articles, started_at)
-        tables = {
-            "articles": passed,
-            "quarantine": quarantined,
-            "rejected": pipeline.rejected_table(ingested.rejections + extracted.rejections, run_id),
-            "removed_lines": extracted.removed_lines,
-        }
-        stage_task(batch_no, staging, tables, validation)
-        for name, table in tables.items():
-            counts[name] += table.num_rows
-
-    staging.write_batch("runs", 0, _run_row(run_id, len(sources), counts, started_at, raw))
-    publish_task(staging, warehouse)
+    with WarehouseLock(warehouse, wait_seconds=wait_for_lock) as lock:
+        if lock.took_over_stale:
+            logger.warning("Took over the warehouse lock of a run that died: %s", lock.previous_holder)
+        dropped = load.recover(Path(staging_dir), warehouse)
+        if dropped:
+            logger.warning("Removed what interrupted runs left behind: %s", ", ".join(dropped))
+        sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
+        logger.info("Run %s: %d input files to load, %d unchanged since loaded, batches of %d",
+                    run_id, len(sources), unchanged, batch_size)
+        counts = {"articles": 0, "quarantine": 0, "rejected": 0, "removed_lines": 0}
+        if sources or full_refresh:
+            staging = load.RunStaging(Path(staging_dir), run_id)
+            _process(sources, staging, Path(expectations_dir), batch_size, started_at, counts)
+            staging.write_batch("inputs", 0, load.inputs_table(fingerprints, run_id))
+            staging.write_batch("runs", 0, _run_row(run_id, len(sources), counts, started_at, raw))
+            publish_task(staging, warehouse, full_refresh)
+        else:
+            logger.info("Nothing new or changed under %s: the warehouse is left as it was", raw)
     summary = RunSummary(
         run_id=run_id,
         files_read=len(sources),
+        files_unchanged=unchanged,
         articles=counts["articles"],
         quarantined=counts["quarantine"],
         rejected=counts["rejected"],
@@ -129,6 +130,26 @@ def pressline_flow(
     )
     logger.info("Run %s finished: %s", run_id, json.dumps(summary.as_dict()))
     return summary.as_dict()
+
+
+def _process(sources: list[ingest.Source], staging: load.RunStaging, expectations_dir: Path, batch_size: int,
+             started_at: datetime, counts: dict[str, int]) -> None:
+    """Run the stages batch by batch into staging, adding the rows written to `counts`."""
+    validator = ArticleValidator(expectations_dir)
+    for batch_no, first in enumerate(range(0, len(sources), batch_size)):
+        ingested = ingest_task(batch_no, sources[first:first + batch_size], started_at)
+        cleaned = clean_task(batch_no, ingested.documents)
+        extracted = extract_task(batch_no, cleaned, staging.run_id)
+        passed, quarantined, validation = validate_task(batch_no, validator, extracted.articles, started_at)
+        tables = {
+            "articles": passed,
+            "quarantine": quarantined,
+            "rejected": pipeline.rejected_table(ingested.rejections + extracted.rejections, staging.run_id),
+            "removed_lines": extracted.removed_lines,
+        }
+        stage_task(batch_no, staging, tables, validation)
+        for name, table in tables.items():
+            counts[name] += table.num_rows
 
 
 def _run_row(run_id: str, files_read: int, counts: dict[str, int], started_at: datetime, raw: Path) -> pa.Table:

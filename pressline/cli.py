@@ -74,6 +74,12 @@ def run(
     expectations_dir: Path = typer.Option(Path("expectations"), "--expectations-dir",
                                           help="Folder holding the Great Expectations suite articles.json."),
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Documents per task run."),
+    full_refresh: bool = typer.Option(False, "--full-refresh",
+                                      help="Re-load every input and rebuild the tables from scratch "
+                                           "(by default unchanged inputs are skipped)."),
+    wait_for_lock: float = typer.Option(0.0, "--wait-for-lock", min=0, metavar="SECONDS",
+                                        help="When another run is writing the warehouse, wait this long "
+                                             "for it instead of exiting."),
     prefect_home: Path = typer.Option(Path(".prefect"), "--prefect-home", envvar="PREFECT_HOME",
                                       help="Prefect's state folder (embedded SQLite API)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's flow and task log lines."),
@@ -86,6 +92,7 @@ def run(
         _fail(str(problem))
     _prefect_environment(prefect_home, verbose)
     from flows.pipeline import pressline_flow
+    from pressline.lock import LockBusy
     from pressline.validate import ArticleValidator
 
     try:
@@ -100,7 +107,12 @@ def run(
                 warehouse_dir=str(warehouse_dir),
                 expectations_dir=str(expectations_dir),
                 batch_size=batch_size,
+                full_refresh=full_refresh,
+                wait_for_lock=wait_for_lock,
             )
+    except LockBusy as busy:
+        errors.print(f"[bold red]error:[/] {escape(str(busy))}", soft_wrap=True)
+        raise typer.Exit(3) from None
     except Exception as err:  # noqa: BLE001 - the user gets one line; Prefect keeps the details
         errors.print(f"[bold red]error:[/] the run failed and published nothing: {escape(_one_line(err))}",
                      soft_wrap=True)
@@ -110,7 +122,8 @@ def run(
 
 def _print_summary(summary: dict) -> None:
     table = Table(title=f"pressline run {summary['run_id']}", show_header=False)
-    for label, key in (("files read", "files_read"), ("articles written", "articles"),
+    for label, key in (("files read", "files_read"), ("files unchanged (skipped)", "files_unchanged"),
+                       ("articles written", "articles"),
                        ("quarantined", "quarantined"), ("rejected", "rejected"),
                        ("removed lines", "removed_lines"), ("seconds in the flow", "seconds"),
                        ("seconds in all (with Prefect start-up)", "wall_seconds")):

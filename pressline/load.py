@@ -12,6 +12,7 @@ listed its files just before a commit can still read them.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,13 +28,17 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from pressline import schema
+from pressline import __version__, schema
 
 EMPTY_FILE = "part-empty.parquet"
 SNAPSHOTS = "_snapshots"
 CURRENT = "_current"
 SNAPSHOT_INFO = "_snapshot.json"
 VALIDATION_DIR = "_validation"
+# A touched partition's files below this size are merged into one; larger ones are kept.
+COMPACT_BELOW_BYTES = 128 * 1024 * 1024
+MAX_ROWS_PER_FILE = 250_000
+ROW_GROUP_ROWS = 50_000
 _SLUG_INVALID = re.compile(r"[^a-z0-9]+")
 
 
@@ -103,6 +108,76 @@ class RunStaging:
 
 
 @dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the manifest remembers of an input file, to skip it when it has not changed."""
+
+    size_bytes: int
+    mtime_ns: int
+    sha256: str | None
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    """Size, mtime and content hash; a symlink or unreadable file is never read here."""
+    try:
+        status = path.lstat()
+    except OSError:
+        return Fingerprint(0, 0, None)
+    if path.is_symlink() or not path.is_file():
+        return Fingerprint(status.st_size, status.st_mtime_ns, None)
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return Fingerprint(status.st_size, status.st_mtime_ns, None)
+    return Fingerprint(status.st_size, status.st_mtime_ns, digest.hexdigest())
+
+
+def loaded_inputs(warehouse: Path) -> dict[str, Fingerprint]:
+    """The manifest of the current snapshot: every input file loaded so far, as last loaded."""
+    current = current_snapshot(warehouse)
+    if current is None or not (current / "inputs").exists():
+        return {}
+    table = ds.dataset(current / "inputs", format="parquet").to_table()
+    return {
+        row["source_path"]: Fingerprint(row["size_bytes"], row["mtime_ns"], row["sha256"])
+        for row in table.to_pylist()
+    }
+
+
+def changed_sources(sources: list, loaded: dict[str, Fingerprint]) -> tuple[list, dict[str, Fingerprint]]:
+    """The sources to (re)load, with their fingerprints; unchanged ones are skipped without reading.
+
+    Same size and mtime as loaded: unchanged. Otherwise the content hash decides, so a file
+    that was only touched is skipped too, and a file changed in place is re-loaded.
+    """
+    todo, fingerprints = [], {}
+    for source in sources:
+        known = loaded.get(source.relative_path)
+        try:
+            status = source.path.lstat()
+        except OSError:
+            status = None
+        if known and status and (status.st_size, status.st_mtime_ns) == (known.size_bytes, known.mtime_ns):
+            continue
+        current = fingerprint(source.path)
+        if known and current.sha256 is not None and current.sha256 == known.sha256:
+            continue
+        todo.append(source)
+        fingerprints[source.relative_path] = current
+    return todo, fingerprints
+
+
+def inputs_table(fingerprints: dict[str, Fingerprint], run_id: str) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{"source_path": path, "size_bytes": print_.size_bytes, "mtime_ns": print_.mtime_ns,
+          "sha256": print_.sha256, "run_id": run_id} for path, print_ in sorted(fingerprints.items())],
+        schema=schema.INPUTS,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class PublishResult:
     snapshot: str
     rows: dict[str, int]
@@ -115,38 +190,40 @@ def current_snapshot(warehouse: Path) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def publish(staging: RunStaging, warehouse: Path, retain: int = 2) -> PublishResult:
-    """Make the staged run the warehouse's new state: its rows replace earlier rows of the same doc_ids."""
-    previous = current_snapshot(warehouse)
+def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False, retain: int = 2) -> PublishResult:
+    """Make the staged run the warehouse's new state.
+
+    Rows from re-loaded input files replace all earlier rows from those files. Every
+    partition the run touches is rewritten into one file (compacting earlier small batches);
+    partitions it does not touch are shared with the previous snapshot by hard link.
+    `full_refresh` starts from an empty warehouse instead of the current snapshot.
+    """
+    current = current_snapshot(warehouse)
+    previous = None if full_refresh else current
     snapshot = staging.directory / "snapshot"
     staged = {name: staging.staged(name) for name in schema.TABLES}
-    replaced_ids = pa.concat_arrays(
-        [staged[name].column("doc_id").combine_chunks() for name in schema.DOCUMENT_TABLES]
-    ).unique()
+    replaced_paths = _staged_values(staged, "source_path")
+    replaced_ids = _staged_values(staged, "doc_id") | _old_doc_ids(previous, replaced_paths)
     written = linked = 0
     for name, table in staged.items():
+        key, dropped = ("doc_id", replaced_ids) if name == "removed_lines" else ("source_path", replaced_paths)
+        if name not in schema.DOCUMENT_TABLES:
+            dropped = set()
+        new_parts = _split_by_partition(name, table)
+        base = current if name == "runs" else previous  # the run history survives a full refresh
+        old_parts = _files_by_partition(base / name) if base else {}
+        for partition in sorted(set(new_parts) | set(old_parts)):
+            result = _build_partition(name, old_parts.get(partition, []), new_parts.get(partition),
+                                      key, dropped, snapshot / name / partition, staging.run_id)
+            written, linked = written + result[0], linked + result[1]
         table_dir = snapshot / name
         table_dir.mkdir(parents=True, exist_ok=True)
-        for old_file in _data_files(previous / name) if previous else []:
-            relative = old_file.relative_to(previous)
-            remainder = _surviving_rows(old_file, replaced_ids) if name in schema.DOCUMENT_TABLES else None
-            if remainder is None:
-                _link_or_copy(old_file, snapshot / relative)
-                linked += 1
-            elif remainder.num_rows:
-                _write_file(remainder, (snapshot / relative).with_name(f"{staging.run_id}-kept-{written}.parquet"))
-                written += 1
-        if table.num_rows:
-            written += _write_new_rows(name, table, table_dir, staging.run_id)
-        data_files = [path for path in _data_files(table_dir) if path.name != EMPTY_FILE]
-        if data_files:
-            (table_dir / EMPTY_FILE).unlink(missing_ok=True)
-        else:
+        if not _data_files(table_dir):
             _write_file(schema.TABLES[name].empty_table(), table_dir / EMPTY_FILE)
     rows = {name: table.num_rows for name, table in staged.items()}
     (snapshot / SNAPSHOT_INFO).write_text(json.dumps(
-        {"run_id": staging.run_id, "parent": previous.name if previous else None, "staged_rows": rows}),
-        encoding="utf-8")
+        {"run_id": staging.run_id, "parent": previous.name if previous else None, "staged_rows": rows,
+         "schema_version": schema.SCHEMA_VERSION, "pressline_version": __version__}), encoding="utf-8")
 
     target = warehouse / SNAPSHOTS / staging.run_id
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -158,44 +235,90 @@ def publish(staging: RunStaging, warehouse: Path, retain: int = 2) -> PublishRes
     return PublishResult(staging.run_id, rows, written, linked)
 
 
-def _write_new_rows(name: str, table: pa.Table, table_dir: Path, run_id: str) -> int:
+def _staged_values(staged: dict[str, pa.Table], column: str) -> set[str]:
+    return {value for name in schema.DOCUMENT_TABLES if column in staged[name].column_names
+            for value in staged[name].column(column).to_pylist()}
+
+
+def _old_doc_ids(previous: Path | None, source_paths: set[str]) -> set[str]:
+    """doc_ids the previous snapshot holds for re-loaded files (a file may now yield fewer records)."""
+    if previous is None or not source_paths:
+        return set()
+    wanted = pa.array(sorted(source_paths), pa.string())
+    found: set[str] = set()
+    for name in ("articles", "quarantine", "rejected"):
+        for path in _data_files(previous / name):
+            table = pq.read_table(path, columns=["doc_id", "source_path"])
+            found.update(table.filter(pc.is_in(table.column("source_path"), value_set=wanted))
+                         .column("doc_id").to_pylist())
+    return found
+
+
+def _split_by_partition(name: str, table: pa.Table) -> dict[str, pa.Table]:
+    """The run's new rows of one table, by hive partition directory ('' for flat tables)."""
+    if table.num_rows == 0:
+        return {}
     keys = schema.PARTITION_KEYS.get(name)
     if not keys:
-        _write_file(table, table_dir / f"{run_id}-0.parquet")
-        return 1
-    before = set(table_dir.rglob("*.parquet"))
-    ds.write_dataset(
-        with_partition_keys(table),
-        table_dir,
-        format="parquet",
-        partitioning=ds.partitioning(pa.schema([(key, pa.string()) for key in keys]), flavor="hive"),
-        basename_template=f"{run_id}-{{i}}.parquet",
-        existing_data_behavior="overwrite_or_ignore",
-        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
-    )
-    return len(set(table_dir.rglob("*.parquet")) - before)
+        return {"": table}
+    keyed = with_partition_keys(table)
+    paths = [
+        "/".join(f"{key}={value}" for key, value in zip(keys, values))
+        for values in zip(*(keyed.column(key).to_pylist() for key in keys))
+    ]
+    path_column = pa.array(paths, pa.string())
+    return {path: table.filter(pc.equal(path_column, path)) for path in sorted(set(paths))}
+
+
+def _files_by_partition(table_dir: Path) -> dict[str, list[Path]]:
+    parts: dict[str, list[Path]] = {}
+    for path in _data_files(table_dir):
+        if path.name != EMPTY_FILE:
+            relative = path.parent.relative_to(table_dir).as_posix()
+            parts.setdefault("" if relative == "." else relative, []).append(path)
+    return parts
+
+
+def _build_partition(name: str, old_files: list[Path], new_rows: pa.Table | None, key: str, dropped: set[str],
+                     target_dir: Path, run_id: str) -> tuple[int, int]:
+    """Write one partition of the next snapshot; returns (files written, files linked)."""
+    dropped_array = pa.array(sorted(dropped), pa.string())
+    rewrite, link = [], []
+    for path in old_files:
+        current = schema.file_version(pq.read_schema(path)) == schema.SCHEMA_VERSION
+        holds_dropped = bool(dropped) and pc.any(pc.is_in(
+            pq.read_table(path, columns=[key]).column(key), value_set=dropped_array)).as_py()
+        small = path.stat().st_size < COMPACT_BELOW_BYTES
+        (rewrite if holds_dropped or not current or (new_rows is not None and small) else link).append(path)
+    for path in link:
+        _link_or_copy(path, target_dir / path.name)
+    if not rewrite and new_rows is None:
+        return 0, len(link)
+    parts = [schema.conform(pq.read_table(path, partitioning=None), name) for path in rewrite]
+    if dropped:
+        parts = [part.filter(pc.invert(pc.is_in(part.column(key), value_set=dropped_array))) for part in parts]
+    if new_rows is not None:
+        parts.append(new_rows.cast(schema.TABLES[name]))
+    merged = pa.concat_tables(parts) if parts else schema.TABLES[name].empty_table()
+    if merged.num_rows == 0:
+        return 0, len(link)
+    sort_keys = [(column, "ascending") for column in ("doc_id", "line_no", "run_id") if column in merged.column_names]
+    merged = merged.sort_by(sort_keys)
+    for number, first in enumerate(range(0, merged.num_rows, MAX_ROWS_PER_FILE)):
+        _write_file(merged.slice(first, MAX_ROWS_PER_FILE), target_dir / f"{run_id}-{number}.parquet")
+    return -(-merged.num_rows // MAX_ROWS_PER_FILE), len(link)
 
 
 def _write_file(table: pa.Table, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, target, compression="zstd")
+    versioned = table.replace_schema_metadata(schema.with_version(table.schema, __version__).metadata)
+    pq.write_table(versioned, target, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
 
 def _data_files(table_dir: Path) -> list[Path]:
     if not table_dir.exists():
         return []
     return sorted(path for path in table_dir.rglob("*.parquet") if not path.name.startswith((".", "_")))
-
-
-def _surviving_rows(path: Path, doc_ids: pa.Array) -> pa.Table | None:
-    """None when the file holds none of `doc_ids` (reuse it); else the rows to keep."""
-    if path.name == EMPTY_FILE:
-        return None
-    ids = pq.read_table(path, columns=["doc_id"]).column("doc_id")
-    if not pc.any(pc.is_in(ids, value_set=doc_ids)).as_py():
-        return None
-    table = pq.read_table(path, partitioning=None)
-    return table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=doc_ids)))
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+# Bump on any change to a table below, and teach `conform` how to lift older files.
+SCHEMA_VERSION = 2
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 # Fields every document-level table (articles, quarantine) carries.
@@ -36,6 +38,8 @@ _DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("related_links", pa.list_(pa.string()), metadata={"doc": "headlines of related/recommended lists"}),
     pa.field("body", pa.string(), metadata={"doc": "article text, paragraphs separated by a blank line"}),
     pa.field("word_count", pa.int32(), nullable=False, metadata={"doc": "words in body"}),
+    pa.field("duplicate_of", pa.string(),
+             metadata={"doc": "doc_id of the earliest published copy when this body is an (near-)duplicate"}),
     pa.field("removed_line_count", pa.int32(), nullable=False,
              metadata={"doc": "non-blank lines the cleaner removed"}),
     pa.field("run_id", pa.string(), nullable=False, metadata={"doc": "run that wrote the row"}),
@@ -92,12 +96,24 @@ RUNS = pa.schema(
     metadata={"table": "runs"},
 )
 
+INPUTS = pa.schema(
+    [
+        pa.field("source_path", pa.string(), nullable=False, metadata={"doc": "input path relative to the raw dir"}),
+        pa.field("size_bytes", pa.int64(), nullable=False, metadata={"doc": "size when it was loaded"}),
+        pa.field("mtime_ns", pa.int64(), nullable=False, metadata={"doc": "modification time when it was loaded"}),
+        pa.field("sha256", pa.string(), metadata={"doc": "sha256 of the file's bytes; null if it could not be read"}),
+        pa.field("run_id", pa.string(), nullable=False, metadata={"doc": "run that loaded this version"}),
+    ],
+    metadata={"table": "inputs"},
+)
+
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "quarantine": QUARANTINE,
     "rejected": REJECTED,
     "removed_lines": REMOVED_LINES,
     "runs": RUNS,
+    "inputs": INPUTS,
 }
 
 # Hive partition keys of the articles and quarantine tables. Derived from data columns
@@ -108,8 +124,35 @@ PARTITION_KEYS: dict[str, list[str]] = {
 }
 UNKNOWN_PARTITION = "unknown"
 
-# Tables whose rows belong to one input document: a re-run replaces them by doc_id.
-DOCUMENT_TABLES = ("articles", "quarantine", "rejected", "removed_lines")
+# Tables whose rows come from one input file: re-loading the file replaces all of them.
+# removed_lines has no source_path; its rows go with their doc_id.
+DOCUMENT_TABLES = ("articles", "quarantine", "rejected", "removed_lines", "inputs")
+VERSION_KEY = b"pressline_schema_version"
+
+
+def with_version(table_schema: pa.Schema, pressline_version: str) -> pa.Schema:
+    """The schema as written to files: versions in the key-value metadata, for readers and migrations."""
+    return table_schema.with_metadata({**(table_schema.metadata or {}), VERSION_KEY: str(SCHEMA_VERSION).encode(),
+                                       b"pressline_version": pressline_version.encode()})
+
+
+def file_version(file_schema: pa.Schema) -> int:
+    """Schema version a file was written with; files from before versioning count as 1."""
+    return int((file_schema.metadata or {}).get(VERSION_KEY, b"1"))
+
+
+def conform(table: pa.Table, name: str) -> pa.Table:
+    """Lift rows written by an older schema version: columns added since are null, order and types current.
+
+    Migrations so far: v1 -> v2 added articles/quarantine.duplicate_of and the inputs table.
+    """
+    target = TABLES[name]
+    columns = [
+        table.column(field.name).cast(field.type) if field.name in table.column_names
+        else pa.nulls(table.num_rows, field.type)
+        for field in target
+    ]
+    return pa.Table.from_arrays(columns, schema=target)
 
 
 def markdown() -> str:

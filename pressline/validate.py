@@ -8,8 +8,11 @@ Only the scalar columns the suite names are handed to GX (plus doc_id). The list
 (authors, related_links) stay out: pandas holds them as object arrays of numpy arrays that
 GX's map metrics cannot compare, and no row-level rule on them is worth a helper column yet.
 Column types reach GX as pyarrow -> pandas 3 makes them: timestamps as datetime64[us, UTC]
-(GX compares them vectorised against tz-aware bounds), dates as objects holding
-`datetime.date` (GX compares them one by one, so date bounds must be `date`s, never strings).
+(GX compares them vectorised), dates as objects holding `datetime.date` (compared one by one).
+GX's pydantic models turn a bound written in the suite into a `date` ("1990-01-01") or a
+`datetime` ("1990-01-01T00:00:00Z"), so each bound must be written in its column's kind, and
+timestamp bounds with a zone: a naive bound against the UTC column makes GX raise, and
+then every record is quarantined. The per-run maxima are passed as `datetime` / `date`.
 """
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ _SCALAR_COLUMNS = frozenset(field.name for field in schema.ARTICLES if not pa.ty
 
 @dataclass(frozen=True)
 class ValidationOutcome:
+    """What one batch's validation says: who failed what, plus GX's own result for the audit trail."""
+
     failures: dict[str, list[str]]   # doc_id -> sorted names of failed expectations (only failing docs present)
     success: bool                    # GX's overall success
     evaluated: int                   # number of records validated
@@ -50,20 +55,23 @@ class ArticleValidator:
     """Build the GX ephemeral context and load the suite once per run; validate many batches."""
 
     def __init__(self, expectations_dir: Path, suite_name: str = "articles") -> None:
+        # GX logs at INFO/WARNING (from its import on) and draws tqdm bars on stderr; the CLI
+        # owns the terminal. Failures reach the caller through the outcome, not GX's log.
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
         # GX takes seconds to import, and pipeline.py imports this module for ValidationOutcome,
         # so GX is imported here, only by the code that validates.
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        # This module sets its own logger to INFO, overriding the level above.
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.ERROR)
+
         self.suite_path = Path(expectations_dir) / f"{suite_name}.json"
         self.suite_name = suite_name
         expectations = _load_expectations(self.suite_path)
-        self._names = [expectation.meta["name"] for expectation in expectations]
         columns = dict.fromkeys(["doc_id"] + [expectation.column for expectation in expectations])
         self._columns = list(columns)
 
-        # GX logs at INFO/WARNING and draws tqdm bars on stderr; the CLI owns the terminal.
-        logging.getLogger("great_expectations").setLevel(logging.ERROR)
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         suite = context.suites.add(gx.ExpectationSuite(name=suite_name, expectations=expectations))
@@ -76,8 +84,6 @@ class ArticleValidator:
                             .add_batch_definition_whole_dataframe("whole_batch"))
         self._definition: ValidationDefinition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{suite_name}_validation", data=batch_definition, suite=suite))
-        # Every run adds its result to the context's in-memory store; drop them so a long run
-        # does not keep every batch's result alive (the caller saves results_json itself).
         self._results_store = context.validation_results_store
 
     def validate(self, records: pa.Table, now: datetime) -> ValidationOutcome:
@@ -97,6 +103,8 @@ class ArticleValidator:
             expectation_parameters={"published_at_max": latest, "published_date_max": latest.date()},
             result_format=RESULT_FORMAT,
         )
+        # Each run also lands in the context's in-memory result store; empty it so a long run
+        # does not keep every batch's result alive (the caller saves results_json itself).
         for key in self._results_store.list_keys():
             self._results_store.remove_key(key)
 

@@ -12,9 +12,12 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.pipeline import pressline_flow
+from pressline.lock import LockBusy, WarehouseLock
 from tests.conftest import RAW, ROOT, load_seed_gold
 
 SHORT_PAGE = "A short note\nThe meeting was moved to Friday, organisers said in a statement today.\n"
+PARAGRAPH = ("Delegates from both cities agreed on Friday to extend the rail link by another forty kilometres, "
+             "a project officials said would cut travel times for commuters by half.")
 
 
 @pytest.fixture(scope="module")
@@ -115,18 +118,50 @@ def test_validation_results_are_kept(first_run: dict, workspace: Path) -> None:
     assert results
 
 
-def test_rerun_leaves_the_same_rows(first_run: dict, workspace: Path) -> None:
+def _parquet_contents(workspace: Path) -> dict[str, bytes]:
+    current = workspace / "warehouse" / "_current"
+    return {path.relative_to(current).as_posix(): path.read_bytes() for path in current.rglob("*.parquet")}
+
+
+def test_rerun_on_the_same_inputs_changes_nothing(first_run: dict, workspace: Path) -> None:
+    before = _parquet_contents(workspace)
+    second = run(workspace)
+    assert (second["files_read"], second["files_unchanged"], second["articles"]) == (0, 8, 0)
+    assert _parquet_contents(workspace) == before
+    assert len(table(workspace, "runs")) == 1
+    assert not any((workspace / "staging").iterdir())
+
+
+def test_a_changed_input_replaces_its_row(first_run: dict, workspace: Path) -> None:
+    short = workspace / "raw" / "short.txt"
+    grown = SHORT_PAGE + "\n".join([PARAGRAPH] * 3) + "\n"
+    short.write_text(grown, encoding="utf-8")
+    third = run(workspace)
+    assert (third["files_read"], third["articles"], third["quarantined"]) == (1, 1, 0)
+    articles = table(workspace, "articles")
+    assert len(articles) == 6 and articles["source_path"].is_unique
+    assert "short.txt" not in set(table(workspace, "quarantine")["source_path"])
+    assert len(table(workspace, "inputs")) == 8
+
+
+def test_full_refresh_rebuilds_the_same_rows(first_run: dict, workspace: Path) -> None:
     bookkeeping = ["run_id", "ingested_at"]
     before = {name: table(workspace, name).drop(columns=bookkeeping, errors="ignore")
               for name in ("articles", "quarantine", "rejected", "removed_lines")}
-    second = run(workspace)
-    assert {key: second[key] for key in ("articles", "quarantined", "rejected")} == {
-        key: first_run[key] for key in ("articles", "quarantined", "rejected")}
+    runs_before = len(table(workspace, "runs"))
+    refreshed = pressline_flow(raw_dir=str(workspace / "raw"), staging_dir=str(workspace / "staging"),
+                               warehouse_dir=str(workspace / "warehouse"),
+                               expectations_dir=str(ROOT / "expectations"), batch_size=3, full_refresh=True)
+    assert refreshed["files_read"] == 8
     for name, frame in before.items():
         after = table(workspace, name).drop(columns=bookkeeping, errors="ignore")
-        pd.testing.assert_frame_equal(
-            frame.sort_values(list(frame.columns[:3])).reset_index(drop=True),
-            after.sort_values(list(after.columns[:3])).reset_index(drop=True),
-        )
-    assert len(table(workspace, "runs")) == 2
-    assert not any((workspace / "staging").iterdir())
+        keys = list(frame.columns[:3])
+        pd.testing.assert_frame_equal(frame.sort_values(keys).reset_index(drop=True),
+                                      after.sort_values(keys).reset_index(drop=True))
+    assert len(table(workspace, "runs")) == runs_before + 1
+
+
+def test_a_second_writer_gets_a_clear_lock_error(first_run: dict, workspace: Path) -> None:
+    with WarehouseLock(workspace / "warehouse"):
+        with pytest.raises(LockBusy, match="another pressline run"):
+            run(workspace)

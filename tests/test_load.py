@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -94,7 +95,8 @@ def test_a_publish_killed_before_commit_leaves_the_old_state(tmp_path: Path, mon
 def test_old_snapshots_are_pruned_and_unchanged_files_shared(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
     for number in range(1, 5):
-        result = load.publish(stage(tmp_path, f"r{number}", [article(f"d{number}", run_id=f"r{number}")]), warehouse)
+        result = load.publish(stage(tmp_path, f"r{number}", [
+            article(f"d{number}", publisher=f"Paper {number}", run_id=f"r{number}")]), warehouse)
     assert sorted(path.name for path in (warehouse / "_snapshots").iterdir()) == ["r3", "r4"]
     assert result.files_linked >= 3
     assert list(read_articles(warehouse)["doc_id"]) == ["d1", "d2", "d3", "d4"]
@@ -124,3 +126,51 @@ def test_slugify_hostile_values() -> None:
     assert load.slugify("../../etc") == "etc"
     assert load.slugify("publisher=x/year=1") == "publisher-x-year-1"
     assert load.slugify("") == "unknown"
+
+
+def test_small_batches_of_a_partition_are_compacted_into_one_file(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    for number in range(1, 4):
+        load.publish(stage(tmp_path, f"r{number}", [article(f"d{number}", run_id=f"r{number}")]), warehouse)
+    files = list((warehouse / "articles").rglob("*.parquet"))
+    assert [path.name for path in files] == ["r3-0.parquet"]
+    assert list(read_articles(warehouse)["doc_id"]) == ["d1", "d2", "d3"]
+
+
+def test_reloading_a_file_drops_records_it_no_longer_yields(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    first = [article("a#1"), article("a#2")]
+    for row in first:
+        row["source_path"] = "a.jsonl"
+    load.publish(stage(tmp_path, "r1", first), warehouse)
+    again = article("a#1", title="Changed", run_id="r2")
+    again["source_path"] = "a.jsonl"
+    load.publish(stage(tmp_path, "r2", [again]), warehouse)
+    frame = read_articles(warehouse)
+    assert list(frame["doc_id"]) == ["a#1"] and list(frame["title"]) == ["Changed"]
+
+
+def test_files_carry_schema_and_pressline_versions(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)
+    for path in (warehouse / "_current").rglob("*.parquet"):
+        metadata = pq.read_schema(path).metadata
+        assert metadata[b"pressline_schema_version"] == str(schema.SCHEMA_VERSION).encode()
+        assert metadata[b"pressline_version"]
+
+
+def test_a_warehouse_written_by_schema_v1_is_migrated(tmp_path: Path) -> None:
+    """v1 had no duplicate_of column and no version metadata; its files are lifted on the next publish."""
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("old", publisher="Old Paper")]), warehouse)
+    v1_schema = pa.schema([field for field in schema.ARTICLES if field.name != "duplicate_of"])
+    for path in (warehouse / "_current" / "articles").rglob("r1-*.parquet"):
+        table = pq.read_table(path, partitioning=None).select(v1_schema.names).replace_schema_metadata(None)
+        path.unlink()
+        pq.write_table(table, path)
+    load.publish(stage(tmp_path, "r2", [article("new", run_id="r2")]), warehouse)
+    frame = read_articles(warehouse)
+    assert list(frame["doc_id"]) == ["new", "old"]
+    assert frame["duplicate_of"].isna().all()
+    for path in (warehouse / "_current" / "articles").rglob("*.parquet"):
+        assert schema.file_version(pq.read_schema(path)) == schema.SCHEMA_VERSION
