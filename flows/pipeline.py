@@ -15,9 +15,10 @@ from pathlib import Path
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 
 from pressline import __version__, ingest, load, pipeline, schema
-from pressline.lock import WarehouseLock
+from pressline.lock import LockBusy, WarehouseLock
 from pressline.validate import ArticleValidator
 
 DEFAULT_BATCH_SIZE = 500
@@ -92,34 +93,28 @@ def pressline_flow(
     batch_size: int = DEFAULT_BATCH_SIZE,
     full_refresh: bool = False,
     wait_for_lock: float = 0.0,
-) -> dict:
+) -> dict | State:
     """Ingest, clean, extract, validate and load every new or changed dump under `raw_dir`."""
     logger = get_run_logger()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
     run_id = load.new_run_id(started_at)
     raw, warehouse = Path(raw_dir), Path(warehouse_dir)
-    with WarehouseLock(warehouse, wait_seconds=wait_for_lock) as lock:
-        if lock.took_over_stale:
-            logger.warning("Took over the warehouse lock of a run that died: %s", lock.previous_holder)
-        dropped = load.recover(Path(staging_dir), warehouse)
-        if dropped:
-            logger.warning("Removed what interrupted runs left behind: %s", ", ".join(dropped))
-        sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
-        logger.info("Run %s: %d input files to load, %d unchanged since loaded, batches of %d",
-                    run_id, len(sources), unchanged, batch_size)
-        counts = {"articles": 0, "quarantine": 0, "rejected": 0, "removed_lines": 0}
-        if sources or full_refresh:
-            staging = load.RunStaging(Path(staging_dir), run_id)
-            _process(sources, staging, Path(expectations_dir), batch_size, started_at, counts)
-            staging.write_batch("inputs", 0, load.inputs_table(fingerprints, run_id))
-            staging.write_batch("runs", 0, _run_row(run_id, len(sources), counts, started_at, raw))
-            publish_task(staging, warehouse, full_refresh)
-        else:
-            logger.info("Nothing new or changed under %s: the warehouse is left as it was", raw)
+    lock = WarehouseLock(warehouse, wait_seconds=wait_for_lock)
+    try:
+        lock.acquire()
+    except LockBusy as busy:
+        logger.error("%s", busy)
+        return Failed(message=str(busy), data=busy)
+    try:
+        loaded, unchanged, counts = _load_changed_inputs(
+            lock, run_id, raw, warehouse, Path(staging_dir), Path(expectations_dir), batch_size, started_at,
+            full_refresh)
+    finally:
+        lock.release()
     summary = RunSummary(
         run_id=run_id,
-        files_read=len(sources),
+        files_read=loaded,
         files_unchanged=unchanged,
         articles=counts["articles"],
         quarantined=counts["quarantine"],
@@ -130,6 +125,34 @@ def pressline_flow(
     )
     logger.info("Run %s finished: %s", run_id, json.dumps(summary.as_dict()))
     return summary.as_dict()
+
+
+def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse: Path, staging_dir: Path,
+                         expectations_dir: Path, batch_size: int, started_at: datetime,
+                         full_refresh: bool) -> tuple[int, int, dict[str, int]]:
+    """Under the lock: recover, plan, process and publish; (files loaded, files unchanged, rows per table)."""
+    logger = get_run_logger()
+    if lock.took_over_stale:
+        logger.warning("Took over the warehouse lock of a run that died: %s", lock.previous_holder)
+    dropped = load.recover(staging_dir, warehouse)
+    if dropped:
+        logger.warning("Removed what interrupted runs left behind: %s", ", ".join(dropped))
+    sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
+    logger.info("Run %s: %d input files to load, %d unchanged since loaded, batches of %d",
+                run_id, len(sources), unchanged, batch_size)
+    counts = {"articles": 0, "quarantine": 0, "rejected": 0, "removed_lines": 0}
+    if not sources and not full_refresh:
+        logger.info("Nothing new or changed under %s: the warehouse is left as it was", raw)
+        return 0, unchanged, counts
+    staging = load.RunStaging(staging_dir, run_id)
+    try:
+        _process(sources, staging, expectations_dir, batch_size, started_at, counts)
+        staging.write_batch("inputs", 0, load.inputs_table(fingerprints, run_id))
+        staging.write_batch("runs", 0, _run_row(run_id, len(sources), counts, started_at, raw))
+        publish_task(staging, warehouse, full_refresh)
+    finally:
+        staging.discard()
+    return len(sources), unchanged, counts
 
 
 def _process(sources: list[ingest.Source], staging: load.RunStaging, expectations_dir: Path, batch_size: int,

@@ -99,9 +99,9 @@ def run(
         ArticleValidator(expectations_dir)
     except ValueError as problem:
         _fail(str(problem))
-    try:
-        with console.status("Running the pressline flow (the embedded Prefect API takes a few seconds to start)..."):
-            summary = pressline_flow(
+    with console.status("Running the pressline flow (the embedded Prefect API takes a few seconds to start)..."):
+        try:
+            state = pressline_flow(
                 raw_dir=str(raw_dir),
                 staging_dir=str(staging_dir),
                 warehouse_dir=str(warehouse_dir),
@@ -109,14 +109,19 @@ def run(
                 batch_size=batch_size,
                 full_refresh=full_refresh,
                 wait_for_lock=wait_for_lock,
+                return_state=True,
             )
-    except LockBusy as busy:
-        errors.print(f"[bold red]error:[/] {escape(str(busy))}", soft_wrap=True)
-        raise typer.Exit(3) from None
-    except Exception as err:  # noqa: BLE001 - the user gets one line; Prefect keeps the details
-        errors.print(f"[bold red]error:[/] the run failed and published nothing: {escape(_one_line(err))}",
+            outcome = state.result(raise_on_failure=False)
+        except Exception as err:  # noqa: BLE001 - the user gets one line; Prefect keeps the details
+            outcome = err
+    if isinstance(outcome, LockBusy):
+        errors.print(f"[bold red]error:[/] {escape(str(outcome))}", soft_wrap=True)
+        raise typer.Exit(3)
+    if isinstance(outcome, BaseException):
+        errors.print(f"[bold red]error:[/] the run failed and published nothing: {escape(_one_line(outcome))}",
                      soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(1)
+    summary = outcome
     _print_summary({**summary, "wall_seconds": round(time.perf_counter() - started, 1)})
 
 
@@ -130,7 +135,7 @@ def _print_summary(summary: dict) -> None:
         table.add_row(label, str(summary[key]))
     console.print(table)
     console.print(f"Tables are in {escape(summary['warehouse'])}/ (articles, quarantine, rejected, "
-                  "removed_lines, runs).")
+                  "removed_lines, runs, inputs).")
 
 
 @app.command("clean")

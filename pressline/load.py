@@ -93,6 +93,10 @@ class RunStaging:
         os.replace(partial, target)
         return target
 
+    def discard(self) -> None:
+        """Remove what is left of this run's staging (nothing after a publish; all after a failure)."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+
     def write_validation(self, batch_no: int, result: dict) -> None:
         """Keep GX's validation result of a batch; published under `warehouse/_validation/<run_id>/`."""
         target = self.directory / "validation" / f"batch-{batch_no:06d}.json"
@@ -230,7 +234,7 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
     _move(snapshot, target)
     _commit(warehouse, target)
     _keep_results(staging, warehouse)
-    shutil.rmtree(staging.directory, ignore_errors=True)
+    staging.discard()
     prune_snapshots(warehouse, retain)
     return PublishResult(staging.run_id, rows, written, linked)
 

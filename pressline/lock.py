@@ -30,6 +30,13 @@ class WarehouseLock:
         self._handle = None
 
     def __enter__(self) -> WarehouseLock:
+        return self.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def acquire(self) -> WarehouseLock:
+        """Take the lock, waiting up to `wait_seconds`; LockBusy names the holder if it stays taken."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+", encoding="utf-8")
         deadline = time.monotonic() + self.wait_seconds
@@ -53,7 +60,7 @@ class WarehouseLock:
         self._handle = handle
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def release(self) -> None:
         if self._handle is not None:
             self._handle.seek(0)
             self._handle.truncate()

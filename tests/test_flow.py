@@ -163,5 +163,26 @@ def test_full_refresh_rebuilds_the_same_rows(first_run: dict, workspace: Path) -
 
 def test_a_second_writer_gets_a_clear_lock_error(first_run: dict, workspace: Path) -> None:
     with WarehouseLock(workspace / "warehouse"):
-        with pytest.raises(LockBusy, match="another pressline run"):
-            run(workspace)
+        state = pressline_flow(raw_dir=str(workspace / "raw"), warehouse_dir=str(workspace / "warehouse"),
+                               staging_dir=str(workspace / "staging"), return_state=True)
+    assert state.is_failed() and "another pressline run" in state.message
+    assert isinstance(state.result(raise_on_failure=False), LockBusy)
+
+
+def test_a_write_error_fails_cleanly_and_leaves_the_warehouse(first_run: dict, workspace: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from pressline import load
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    before = _parquet_contents(workspace)
+    monkeypatch.setattr(load, "_write_file", disk_full)
+    state = pressline_flow(raw_dir=str(workspace / "raw"), staging_dir=str(workspace / "staging"),
+                           warehouse_dir=str(workspace / "warehouse"), expectations_dir=str(ROOT / "expectations"),
+                           full_refresh=True, return_state=True)
+    assert state.is_failed()
+    assert _parquet_contents(workspace) == before
+    assert not any((workspace / "staging").iterdir())
