@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
-from pressline import __version__, ingest, load, pipeline, schema
+from pressline import __version__, dedup, ingest, load, pipeline, schema
 from pressline.lock import LockBusy, WarehouseLock
 from pressline.validate import ArticleValidator
 
@@ -33,6 +33,7 @@ class RunSummary:
     quarantined: int
     rejected: int
     removed_lines: int
+    duplicates: int
     seconds: float
     warehouse: str
 
@@ -63,6 +64,20 @@ def validate_task(batch_no: int, validator: ArticleValidator, articles: pa.Table
     return passed, quarantined, outcome.results_json
 
 
+@task(name="signatures", task_run_name="signatures-{batch_no}", cache_policy=NO_CACHE)
+def signatures_task(batch_no: int, articles: pa.Table) -> pa.Table:
+    return dedup.signatures_table(articles)
+
+
+@task(name="dedup", cache_policy=NO_CACHE)
+def dedup_task(staging: load.RunStaging, warehouse: Path, reloaded_paths: set[str],
+               full_refresh: bool) -> dict[str, str | None]:
+    """Cluster this run's articles with each other and with the published ones."""
+    existing = (schema.SIGNATURES.empty_table() if full_refresh
+                else load.signatures_before(warehouse, reloaded_paths, set()))
+    return dedup.resolve(existing, staging.staged("signatures"))
+
+
 @task(name="stage", task_run_name="stage-{batch_no}", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def stage_task(batch_no: int, staging: load.RunStaging, tables: dict[str, pa.Table], validation: dict) -> None:
     for name, table in tables.items():
@@ -71,8 +86,9 @@ def stage_task(batch_no: int, staging: load.RunStaging, tables: dict[str, pa.Tab
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_task(staging: load.RunStaging, warehouse: Path, full_refresh: bool) -> load.PublishResult:
-    return load.publish(staging, warehouse, full_refresh=full_refresh)
+def publish_task(staging: load.RunStaging, warehouse: Path, full_refresh: bool,
+                 duplicates: dict[str, str | None]) -> load.PublishResult:
+    return load.publish(staging, warehouse, full_refresh=full_refresh, duplicates=duplicates)
 
 
 @task(name="plan", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
@@ -120,6 +136,7 @@ def pressline_flow(
         quarantined=counts["quarantine"],
         rejected=counts["rejected"],
         removed_lines=counts["removed_lines"],
+        duplicates=counts["duplicates"],
         seconds=round(time.perf_counter() - started, 2),
         warehouse=str(warehouse),
     )
@@ -140,16 +157,18 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
     sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
     logger.info("Run %s: %d input files to load, %d unchanged since loaded, batches of %d",
                 run_id, len(sources), unchanged, batch_size)
-    counts = {"articles": 0, "quarantine": 0, "rejected": 0, "removed_lines": 0}
+    counts = {"articles": 0, "quarantine": 0, "rejected": 0, "removed_lines": 0, "signatures": 0, "duplicates": 0}
     if not sources and not full_refresh:
         logger.info("Nothing new or changed under %s: the warehouse is left as it was", raw)
         return 0, unchanged, counts
     staging = load.RunStaging(staging_dir, run_id)
     try:
         _process(sources, staging, expectations_dir, batch_size, started_at, counts)
+        duplicates = dedup_task(staging, warehouse, set(fingerprints), full_refresh)
+        counts["duplicates"] = sum(1 for kept in duplicates.values() if kept is not None)
         staging.write_batch("inputs", 0, load.inputs_table(fingerprints, run_id))
         staging.write_batch("runs", 0, _run_row(run_id, len(sources), counts, started_at, raw))
-        publish_task(staging, warehouse, full_refresh)
+        publish_task(staging, warehouse, full_refresh, duplicates)
     finally:
         staging.discard()
     return len(sources), unchanged, counts
@@ -165,6 +184,7 @@ def _process(sources: list[ingest.Source], staging: load.RunStaging, expectation
         extracted = extract_task(batch_no, cleaned, staging.run_id)
         passed, quarantined, validation = validate_task(batch_no, validator, extracted.articles, started_at)
         tables = {
+            "signatures": signatures_task(batch_no, passed),
             "articles": passed,
             "quarantine": quarantined,
             "rejected": pipeline.rejected_table(ingested.rejections + extracted.rejections, staging.run_id),
@@ -187,6 +207,7 @@ def _run_row(run_id: str, files_read: int, counts: dict[str, int], started_at: d
             "quarantined": counts["quarantine"],
             "rejected": counts["rejected"],
             "removed_lines": counts["removed_lines"],
+            "duplicates": counts["duplicates"],
             "raw_dir": str(raw),
             "pressline_version": __version__,
         }],

@@ -130,7 +130,8 @@ def _print_summary(summary: dict) -> None:
     for label, key in (("files read", "files_read"), ("files unchanged (skipped)", "files_unchanged"),
                        ("articles written", "articles"),
                        ("quarantined", "quarantined"), ("rejected", "rejected"),
-                       ("removed lines", "removed_lines"), ("seconds in the flow", "seconds"),
+                       ("removed lines", "removed_lines"), ("duplicates flagged", "duplicates"),
+                       ("seconds in the flow", "seconds"),
                        ("seconds in all (with Prefect start-up)", "wall_seconds")):
         table.add_row(label, str(summary[key]))
     console.print(table)

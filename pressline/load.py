@@ -194,31 +194,34 @@ def current_snapshot(warehouse: Path) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False, retain: int = 2) -> PublishResult:
+def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
+            duplicates: dict[str, str | None] | None = None, retain: int = 2) -> PublishResult:
     """Make the staged run the warehouse's new state.
 
     Rows from re-loaded input files replace all earlier rows from those files. Every
     partition the run touches is rewritten into one file (compacting earlier small batches);
     partitions it does not touch are shared with the previous snapshot by hard link.
     `full_refresh` starts from an empty warehouse instead of the current snapshot.
+    `duplicates` sets duplicate_of of the articles it names, staged or already published.
     """
     current = current_snapshot(warehouse)
     previous = None if full_refresh else current
     snapshot = staging.directory / "snapshot"
     staged = {name: staging.staged(name) for name in schema.TABLES}
     replaced_paths = _staged_values(staged, "source_path")
-    replaced_ids = _staged_values(staged, "doc_id") | _old_doc_ids(previous, replaced_paths)
+    replaced_ids = _staged_values(staged, "doc_id") | doc_ids_of(previous, replaced_paths)
     written = linked = 0
     for name, table in staged.items():
-        key, dropped = ("doc_id", replaced_ids) if name == "removed_lines" else ("source_path", replaced_paths)
+        key, dropped = ("doc_id", replaced_ids) if name in schema.KEYED_BY_DOC_ID else ("source_path", replaced_paths)
         if name not in schema.DOCUMENT_TABLES:
             dropped = set()
-        new_parts = _split_by_partition(name, table)
+        patch = (duplicates or {}) if name in schema.DEDUPLICATED_TABLES else {}
+        new_parts = _split_by_partition(name, _apply_duplicates(table, patch))
         base = current if name == "runs" else previous  # the run history survives a full refresh
         old_parts = _files_by_partition(base / name) if base else {}
         for partition in sorted(set(new_parts) | set(old_parts)):
             result = _build_partition(name, old_parts.get(partition, []), new_parts.get(partition),
-                                      key, dropped, snapshot / name / partition, staging.run_id)
+                                      key, dropped, patch, snapshot / name / partition, staging.run_id)
             written, linked = written + result[0], linked + result[1]
         table_dir = snapshot / name
         table_dir.mkdir(parents=True, exist_ok=True)
@@ -239,13 +242,23 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
     return PublishResult(staging.run_id, rows, written, linked)
 
 
+def signatures_before(warehouse: Path, replaced_paths: set[str], replaced_ids: set[str]) -> pa.Table:
+    """Published signatures, less those of the documents this run re-loads."""
+    current = current_snapshot(warehouse)
+    if current is None or not _data_files(current / "signatures"):
+        return schema.SIGNATURES.empty_table()
+    table = schema.conform(ds.dataset(current / "signatures", format="parquet").to_table(), "signatures")
+    gone = pa.array(sorted(replaced_ids | doc_ids_of(current, replaced_paths)), pa.string())
+    return table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=gone)))
+
+
 def _staged_values(staged: dict[str, pa.Table], column: str) -> set[str]:
     return {value for name in schema.DOCUMENT_TABLES if column in staged[name].column_names
             for value in staged[name].column(column).to_pylist()}
 
 
-def _old_doc_ids(previous: Path | None, source_paths: set[str]) -> set[str]:
-    """doc_ids the previous snapshot holds for re-loaded files (a file may now yield fewer records)."""
+def doc_ids_of(previous: Path | None, source_paths: set[str]) -> set[str]:
+    """doc_ids a snapshot holds for the given input files (a re-loaded file may now yield fewer records)."""
     if previous is None or not source_paths:
         return set()
     wanted = pa.array(sorted(source_paths), pa.string())
@@ -283,22 +296,41 @@ def _files_by_partition(table_dir: Path) -> dict[str, list[Path]]:
     return parts
 
 
+def _apply_duplicates(table: pa.Table, patch: dict[str, str | None]) -> pa.Table:
+    """The table with duplicate_of set for the doc_ids in `patch`."""
+    if not patch or table.num_rows == 0:
+        return table
+    doc_ids = table.column("doc_id").to_pylist()
+    if not any(doc_id in patch for doc_id in doc_ids):
+        return table
+    values = [patch[doc_id] if doc_id in patch else old
+              for doc_id, old in zip(doc_ids, table.column("duplicate_of").to_pylist())]
+    index = table.schema.get_field_index("duplicate_of")
+    return table.set_column(index, table.schema.field(index), pa.array(values, pa.string()))
+
+
+def _holds_any(path: Path, column: str, values: pa.Array) -> bool:
+    return len(values) > 0 and pc.any(pc.is_in(pq.read_table(path, columns=[column]).column(column),
+                                               value_set=values)).as_py()
+
+
 def _build_partition(name: str, old_files: list[Path], new_rows: pa.Table | None, key: str, dropped: set[str],
-                     target_dir: Path, run_id: str) -> tuple[int, int]:
+                     patch: dict[str, str | None], target_dir: Path, run_id: str) -> tuple[int, int]:
     """Write one partition of the next snapshot; returns (files written, files linked)."""
     dropped_array = pa.array(sorted(dropped), pa.string())
+    patched_array = pa.array(sorted(patch), pa.string())
     rewrite, link = [], []
     for path in old_files:
         current = schema.file_version(pq.read_schema(path)) == schema.SCHEMA_VERSION
-        holds_dropped = bool(dropped) and pc.any(pc.is_in(
-            pq.read_table(path, columns=[key]).column(key), value_set=dropped_array)).as_py()
+        touched = _holds_any(path, key, dropped_array) or _holds_any(path, "doc_id", patched_array)
         small = path.stat().st_size < COMPACT_BELOW_BYTES
-        (rewrite if holds_dropped or not current or (new_rows is not None and small) else link).append(path)
+        (rewrite if touched or not current or (new_rows is not None and small) else link).append(path)
     for path in link:
         _link_or_copy(path, target_dir / path.name)
     if not rewrite and new_rows is None:
         return 0, len(link)
-    parts = [schema.conform(pq.read_table(path, partitioning=None), name) for path in rewrite]
+    parts = [_apply_duplicates(schema.conform(pq.read_table(path, partitioning=None), name), patch)
+             for path in rewrite]
     if dropped:
         parts = [part.filter(pc.invert(pc.is_in(part.column(key), value_set=dropped_array))) for part in parts]
     if new_rows is not None:

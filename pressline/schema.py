@@ -17,6 +17,8 @@ _DOCUMENT_FIELDS: list[pa.Field] = [
              metadata={"doc": "stable id: sha256 of the source path relative to the raw dir, 16 hex chars"}),
     pa.field("source_path", pa.string(), nullable=False,
              metadata={"doc": "path of the input file relative to the raw dir (posix)"}),
+    pa.field("source_record", pa.string(),
+             metadata={"doc": "record inside a multi-record file ('line 12', 'offset 3456 <urn:uuid:...>'); null for one-document files"}),
     pa.field("content_sha256", pa.string(), nullable=False,
              metadata={"doc": "sha256 of the raw input bytes"}),
     pa.field("size_bytes", pa.int64(), nullable=False, metadata={"doc": "size of the raw input in bytes"}),
@@ -59,6 +61,8 @@ REJECTED = pa.schema(
     [
         pa.field("doc_id", pa.string(), nullable=False, metadata={"doc": "stable id derived from source_path"}),
         pa.field("source_path", pa.string(), nullable=False, metadata={"doc": "input path relative to the raw dir"}),
+        pa.field("source_record", pa.string(),
+                 metadata={"doc": "record inside a multi-record file; null for one-document files and whole-file problems"}),
         pa.field("sha256", pa.string(), metadata={"doc": "sha256 of the bytes read; null if unreadable"}),
         pa.field("size_bytes", pa.int64(), metadata={"doc": "size on disk; null if it could not be read"}),
         pa.field("error", pa.string(), nullable=False, metadata={"doc": "one plain sentence saying what was wrong"}),
@@ -90,6 +94,7 @@ RUNS = pa.schema(
         pa.field("quarantined", pa.int64(), nullable=False, metadata={"doc": "rows written to quarantine"}),
         pa.field("rejected", pa.int64(), nullable=False, metadata={"doc": "rows written to rejected"}),
         pa.field("removed_lines", pa.int64(), nullable=False, metadata={"doc": "rows written to removed_lines"}),
+        pa.field("duplicates", pa.int64(), metadata={"doc": "articles flagged as duplicates by the run"}),
         pa.field("raw_dir", pa.string(), nullable=False, metadata={"doc": "raw dir the run read"}),
         pa.field("pressline_version", pa.string(), nullable=False, metadata={"doc": "version of pressline that wrote the run"}),
     ],
@@ -107,6 +112,18 @@ INPUTS = pa.schema(
     metadata={"table": "inputs"},
 )
 
+SIGNATURES = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False, metadata={"doc": "article the signature belongs to"}),
+        pa.field("body_hash", pa.string(), nullable=False, metadata={"doc": "sha256 of the body's normalised words"}),
+        pa.field("minhash", pa.binary(), nullable=False,
+                 metadata={"doc": "MinHash of word 5-shingles (64 uint64 values) for near-duplicate search"}),
+        pa.field("published_date", pa.date32(), metadata={"doc": "orders a duplicate cluster: earliest is kept"}),
+        pa.field("duplicate_of", pa.string(), metadata={"doc": "same as the article's duplicate_of"}),
+    ],
+    metadata={"table": "signatures"},
+)
+
 TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "quarantine": QUARANTINE,
@@ -114,6 +131,7 @@ TABLES: dict[str, pa.Schema] = {
     "removed_lines": REMOVED_LINES,
     "runs": RUNS,
     "inputs": INPUTS,
+    "signatures": SIGNATURES,
 }
 
 # Hive partition keys of the articles and quarantine tables. Derived from data columns
@@ -125,8 +143,11 @@ PARTITION_KEYS: dict[str, list[str]] = {
 UNKNOWN_PARTITION = "unknown"
 
 # Tables whose rows come from one input file: re-loading the file replaces all of them.
-# removed_lines has no source_path; its rows go with their doc_id.
-DOCUMENT_TABLES = ("articles", "quarantine", "rejected", "removed_lines", "inputs")
+# removed_lines and signatures have no source_path; their rows go with their doc_id.
+DOCUMENT_TABLES = ("articles", "quarantine", "rejected", "removed_lines", "inputs", "signatures")
+KEYED_BY_DOC_ID = ("removed_lines", "signatures")
+# Tables whose duplicate_of a dedup decision may change.
+DEDUPLICATED_TABLES = ("articles", "signatures")
 VERSION_KEY = b"pressline_schema_version"
 
 
@@ -144,7 +165,8 @@ def file_version(file_schema: pa.Schema) -> int:
 def conform(table: pa.Table, name: str) -> pa.Table:
     """Lift rows written by an older schema version: columns added since are null, order and types current.
 
-    Migrations so far: v1 -> v2 added articles/quarantine.duplicate_of and the inputs table.
+    Migrations so far: v1 -> v2 added articles/quarantine.duplicate_of and the inputs and
+    signatures tables.
     """
     target = TABLES[name]
     columns = [

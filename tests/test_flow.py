@@ -34,6 +34,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "raw" / "bad" / "empty.txt").write_bytes(b"")
     (root / "raw" / "bad" / "cut.txt.gz").write_bytes(gzip.compress(b"x" * 1000)[:20])
     (root / "raw" / "short.txt").write_text(SHORT_PAGE, encoding="utf-8")
+    seed_003 = (RAW / "003_fab993e3a5618873.txt").read_text(encoding="utf-8")
+    (root / "raw" / "mirror").mkdir()
+    (root / "raw" / "mirror" / "003_copy.txt").write_text(seed_003.replace("- China slams", "- Beijing slams"),
+                                                          encoding="utf-8")
     return root
 
 
@@ -58,15 +62,17 @@ def first_run(harness, workspace: Path) -> dict:
 
 
 def test_summary_counts_every_input(first_run: dict) -> None:
-    assert first_run["files_read"] == 8
-    assert (first_run["articles"], first_run["quarantined"], first_run["rejected"]) == (5, 1, 2)
-    short_page_title = 1
-    assert first_run["removed_lines"] == sum(len(gold["removed"]) for gold in load_seed_gold()) + short_page_title
+    assert first_run["files_read"] == 9
+    assert (first_run["articles"], first_run["quarantined"], first_run["rejected"]) == (6, 1, 2)
+    short_page_title, mirror_lines = 1, 8
+    assert first_run["removed_lines"] == (sum(len(gold["removed"]) for gold in load_seed_gold())
+                                          + short_page_title + mirror_lines)
+    assert first_run["duplicates"] == 1
 
 
 def test_nothing_lost_each_input_in_exactly_one_table(first_run: dict, workspace: Path) -> None:
     paths = [set(table(workspace, name)["source_path"]) for name in ("articles", "quarantine", "rejected")]
-    assert sum(len(group) for group in paths) == 8
+    assert sum(len(group) for group in paths) == 9
     assert set().union(*paths) == {path.relative_to(workspace / "raw").as_posix()
                                     for path in (workspace / "raw").rglob("*.txt*")}
 
@@ -99,6 +105,14 @@ def test_quarantine_and_rejected_say_why(first_run: dict, workspace: Path) -> No
     assert all(error.endswith(".") and "Traceback" not in error for error in errors.values())
 
 
+def test_a_mirrored_copy_is_flagged_not_dropped(first_run: dict, workspace: Path) -> None:
+    articles = table(workspace, "articles").set_index("source_path")
+    pair = articles.loc[["003_fab993e3a5618873.txt", "mirror/003_copy.txt"]]
+    kept = pair["doc_id"].min()
+    assert sorted(pair["duplicate_of"].fillna("kept")) == sorted(["kept", kept])
+    assert articles["duplicate_of"].notna().sum() == 1
+
+
 def test_removed_lines_audit_has_reasons(first_run: dict, workspace: Path) -> None:
     removed = table(workspace, "removed_lines")
     assert removed["reason"].notna().all()
@@ -126,7 +140,7 @@ def _parquet_contents(workspace: Path) -> dict[str, bytes]:
 def test_rerun_on_the_same_inputs_changes_nothing(first_run: dict, workspace: Path) -> None:
     before = _parquet_contents(workspace)
     second = run(workspace)
-    assert (second["files_read"], second["files_unchanged"], second["articles"]) == (0, 8, 0)
+    assert (second["files_read"], second["files_unchanged"], second["articles"]) == (0, 9, 0)
     assert _parquet_contents(workspace) == before
     assert len(table(workspace, "runs")) == 1
     assert not any((workspace / "staging").iterdir())
@@ -139,9 +153,9 @@ def test_a_changed_input_replaces_its_row(first_run: dict, workspace: Path) -> N
     third = run(workspace)
     assert (third["files_read"], third["articles"], third["quarantined"]) == (1, 1, 0)
     articles = table(workspace, "articles")
-    assert len(articles) == 6 and articles["source_path"].is_unique
+    assert len(articles) == 7 and articles["source_path"].is_unique
     assert "short.txt" not in set(table(workspace, "quarantine")["source_path"])
-    assert len(table(workspace, "inputs")) == 8
+    assert len(table(workspace, "inputs")) == 9
 
 
 def test_full_refresh_rebuilds_the_same_rows(first_run: dict, workspace: Path) -> None:
@@ -152,7 +166,7 @@ def test_full_refresh_rebuilds_the_same_rows(first_run: dict, workspace: Path) -
     refreshed = pressline_flow(raw_dir=str(workspace / "raw"), staging_dir=str(workspace / "staging"),
                                warehouse_dir=str(workspace / "warehouse"),
                                expectations_dir=str(ROOT / "expectations"), batch_size=3, full_refresh=True)
-    assert refreshed["files_read"] == 8
+    assert refreshed["files_read"] == 9
     for name, frame in before.items():
         after = table(workspace, name).drop(columns=bookkeeping, errors="ignore")
         keys = list(frame.columns[:3])
