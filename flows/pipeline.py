@@ -14,14 +14,21 @@ from pathlib import Path
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
+from prefect.tasks import exponential_backoff
 
 from pressline import __version__, dedup, ingest, load, pipeline, schema
 from pressline.lock import LockBusy, WarehouseLock
-from pressline.validate import ArticleValidator
+from pressline.report import RunReport
+from pressline.validate import ArticleValidator, BatchValidator
 
 DEFAULT_BATCH_SIZE = 500
+# Log records of finished batches carry (files done, files in all) under this key for progress bars.
+PROGRESS_KEY = "pressline_progress"
+# I/O tasks retry with exponential backoff and jitter; publish does not (it is not idempotent mid-way).
+IO_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +48,10 @@ class RunSummary:
         return asdict(self)
 
 
-@task(name="ingest", task_run_name="ingest-{batch_no}", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def ingest_task(batch_no: int, sources: list[ingest.Source], ingested_at: datetime) -> pipeline.IngestedBatch:
-    return pipeline.ingest_batch(sources, ingested_at)
+@task(name="ingest", task_run_name="ingest-{batch_no}", cache_policy=NO_CACHE, **IO_RETRIES)
+def ingest_task(batch_no: int, sources: list[ingest.Source], ingested_at: datetime,
+                options: ingest.IngestOptions) -> pipeline.IngestedBatch:
+    return pipeline.ingest_batch(sources, ingested_at, options)
 
 
 @task(name="clean", task_run_name="clean-{batch_no}", cache_policy=NO_CACHE)
@@ -58,8 +66,8 @@ def extract_task(batch_no: int, cleaned: pipeline.CleanedBatch, run_id: str) -> 
 
 @task(name="validate", task_run_name="validate-{batch_no}", cache_policy=NO_CACHE)
 def validate_task(batch_no: int, validator: ArticleValidator, articles: pa.Table,
-                  now: datetime) -> tuple[pa.Table, pa.Table, dict]:
-    outcome = validator.validate(articles, now)
+                  now: datetime, run_id: str) -> tuple[pa.Table, pa.Table, dict]:
+    outcome = validator.validate(articles, now, run_name=f"{run_id}-batch-{batch_no:06d}")
     passed, quarantined = pipeline.split_quarantine(articles, outcome)
     return passed, quarantined, outcome.results_json
 
@@ -78,7 +86,7 @@ def dedup_task(staging: load.RunStaging, warehouse: Path, reloaded_paths: set[st
     return dedup.resolve(existing, staging.staged("signatures"))
 
 
-@task(name="stage", task_run_name="stage-{batch_no}", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+@task(name="stage", task_run_name="stage-{batch_no}", cache_policy=NO_CACHE, **IO_RETRIES)
 def stage_task(batch_no: int, staging: load.RunStaging, tables: dict[str, pa.Table], validation: dict) -> None:
     for name, table in tables.items():
         staging.write_batch(name, batch_no, table)
@@ -91,13 +99,30 @@ def publish_task(staging: load.RunStaging, warehouse: Path, full_refresh: bool,
     return load.publish(staging, warehouse, full_refresh=full_refresh, duplicates=duplicates)
 
 
-@task(name="plan", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+@task(name="plan", cache_policy=NO_CACHE, **IO_RETRIES)
 def plan_task(raw_dir: Path, warehouse: Path, full_refresh: bool) -> tuple[list[ingest.Source], dict, int]:
     """Discover inputs and keep those not loaded before in the same version (all on a full refresh)."""
     sources = ingest.discover(raw_dir)
     loaded = {} if full_refresh else load.loaded_inputs(warehouse)
     todo, fingerprints = load.changed_sources(sources, loaded)
     return todo, fingerprints, len(sources) - len(todo)
+
+
+class BatchChecksFailed(RuntimeError):
+    """The run published its data, but its batch-level expectations failed."""
+
+    def __init__(self, message: str, summary: dict) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+@dataclass(slots=True)
+class _Outcome:
+    loaded: int
+    unchanged: int
+    report: RunReport
+    duplicates: int = 0
+    batch_failures: list[str] | None = None
 
 
 @flow(name="pressline", flow_run_name="pressline-{raw_dir}", log_prints=False)
@@ -109,6 +134,10 @@ def pressline_flow(
     batch_size: int = DEFAULT_BATCH_SIZE,
     full_refresh: bool = False,
     wait_for_lock: float = 0.0,
+    max_file_bytes: int = ingest.DEFAULT_MAX_BYTES,
+    jsonl_text_field: str = "text",
+    jsonl_id_field: str = "id",
+    jsonl_url_field: str = "url",
 ) -> dict | State:
     """Ingest, clean, extract, validate and load every new or changed dump under `raw_dir`."""
     logger = get_run_logger()
@@ -116,6 +145,8 @@ def pressline_flow(
     started_at = datetime.now(timezone.utc)
     run_id = load.new_run_id(started_at)
     raw, warehouse = Path(raw_dir), Path(warehouse_dir)
+    options = ingest.IngestOptions(max_bytes=max_file_bytes, jsonl_text_field=jsonl_text_field,
+                                   jsonl_id_field=jsonl_id_field, jsonl_url_field=jsonl_url_field)
     lock = WarehouseLock(warehouse, wait_seconds=wait_for_lock)
     try:
         lock.acquire()
@@ -123,31 +154,35 @@ def pressline_flow(
         logger.error("%s", busy)
         return Failed(message=str(busy), data=busy)
     try:
-        loaded, unchanged, counts = _load_changed_inputs(
-            lock, run_id, raw, warehouse, Path(staging_dir), Path(expectations_dir), batch_size, started_at,
-            full_refresh)
+        outcome = _load_changed_inputs(lock, run_id, raw, warehouse, Path(staging_dir), Path(expectations_dir),
+                                       batch_size, started_at, full_refresh, options)
     finally:
         lock.release()
+    rows = outcome.report.rows
     summary = RunSummary(
         run_id=run_id,
-        files_read=loaded,
-        files_unchanged=unchanged,
-        articles=counts["articles"],
-        quarantined=counts["quarantine"],
-        rejected=counts["rejected"],
-        removed_lines=counts["removed_lines"],
-        duplicates=counts["duplicates"],
+        files_read=outcome.loaded,
+        files_unchanged=outcome.unchanged,
+        articles=rows["articles"],
+        quarantined=rows["quarantine"],
+        rejected=rows["rejected"],
+        removed_lines=rows["removed_lines"],
+        duplicates=outcome.duplicates,
         seconds=round(time.perf_counter() - started, 2),
         warehouse=str(warehouse),
     )
     logger.info("Run %s finished: %s", run_id, json.dumps(summary.as_dict()))
+    if outcome.batch_failures:
+        message = "the data is published, but batch-level expectations failed: " + "; ".join(outcome.batch_failures)
+        logger.error(message)
+        return Failed(message=message, data=BatchChecksFailed(message, summary.as_dict()))
     return summary.as_dict()
 
 
 def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse: Path, staging_dir: Path,
                          expectations_dir: Path, batch_size: int, started_at: datetime,
-                         full_refresh: bool) -> tuple[int, int, dict[str, int]]:
-    """Under the lock: recover, plan, process and publish; (files loaded, files unchanged, rows per table)."""
+                         full_refresh: bool, options: ingest.IngestOptions) -> _Outcome:
+    """Under the lock: recover, plan, process, check and publish."""
     logger = get_run_logger()
     if lock.took_over_stale:
         logger.warning("Took over the warehouse lock of a run that died: %s", lock.previous_holder)
@@ -157,57 +192,85 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
     sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
     logger.info("Run %s: %d input files to load, %d unchanged since loaded, batches of %d",
                 run_id, len(sources), unchanged, batch_size)
-    counts = {"articles": 0, "quarantine": 0, "rejected": 0, "removed_lines": 0, "signatures": 0, "duplicates": 0}
+    outcome = _Outcome(len(sources), unchanged, RunReport())
     if not sources and not full_refresh:
         logger.info("Nothing new or changed under %s: the warehouse is left as it was", raw)
-        return 0, unchanged, counts
+        return outcome
     staging = load.RunStaging(staging_dir, run_id)
     try:
-        _process(sources, staging, expectations_dir, batch_size, started_at, counts)
-        duplicates = dedup_task(staging, warehouse, set(fingerprints), full_refresh)
-        counts["duplicates"] = sum(1 for kept in duplicates.values() if kept is not None)
+        validator = ArticleValidator(expectations_dir)
+        _process(sources, staging, validator, batch_size, started_at, options, outcome.report)
+        duplicates = _timed(outcome.report, "dedup", dedup_task, staging, warehouse, set(fingerprints), full_refresh)
+        outcome.duplicates = sum(1 for kept in duplicates.values() if kept is not None)
+        outcome.batch_failures = BatchValidator(expectations_dir).failed(outcome.report.metrics(), run_name=run_id)
+        docs_index = validator.build_data_docs(staging.directory / "docs")
         staging.write_batch("inputs", 0, load.inputs_table(fingerprints, run_id))
-        staging.write_batch("runs", 0, _run_row(run_id, len(sources), counts, started_at, raw))
-        publish_task(staging, warehouse, full_refresh, duplicates)
+        staging.write_batch("runs", 0, _run_row(run_id, outcome, started_at, raw))
+        _timed(outcome.report, "load", publish_task, staging, warehouse, full_refresh, duplicates)
     finally:
         staging.discard()
-    return len(sources), unchanged, counts
+    _publish_artifacts(run_id, warehouse, outcome, warehouse / load.DOCS_DIR / run_id / docs_index.name)
+    return outcome
 
 
-def _process(sources: list[ingest.Source], staging: load.RunStaging, expectations_dir: Path, batch_size: int,
-             started_at: datetime, counts: dict[str, int]) -> None:
-    """Run the stages batch by batch into staging, adding the rows written to `counts`."""
-    validator = ArticleValidator(expectations_dir)
+def _process(sources: list[ingest.Source], staging: load.RunStaging, validator: ArticleValidator, batch_size: int,
+             started_at: datetime, options: ingest.IngestOptions, report: RunReport) -> None:
+    """Run the stages batch by batch into staging, adding what each batch wrote to `report`."""
+    logger = get_run_logger()
+    batches = -(-len(sources) // batch_size)
     for batch_no, first in enumerate(range(0, len(sources), batch_size)):
-        ingested = ingest_task(batch_no, sources[first:first + batch_size], started_at)
-        cleaned = clean_task(batch_no, ingested.documents)
-        extracted = extract_task(batch_no, cleaned, staging.run_id)
-        passed, quarantined, validation = validate_task(batch_no, validator, extracted.articles, started_at)
+        ingested = _timed(report, "ingest", ingest_task, batch_no, sources[first:first + batch_size], started_at,
+                          options)
+        cleaned = _timed(report, "clean", clean_task, batch_no, ingested.documents)
+        extracted = _timed(report, "extract", extract_task, batch_no, cleaned, staging.run_id)
+        passed, quarantined, validation = _timed(report, "validate", validate_task, batch_no, validator,
+                                                 extracted.articles, started_at, staging.run_id)
         tables = {
-            "signatures": signatures_task(batch_no, passed),
+            "signatures": _timed(report, "dedup", signatures_task, batch_no, passed),
             "articles": passed,
             "quarantine": quarantined,
             "rejected": pipeline.rejected_table(ingested.rejections + extracted.rejections, staging.run_id),
             "removed_lines": extracted.removed_lines,
         }
-        stage_task(batch_no, staging, tables, validation)
-        for name, table in tables.items():
-            counts[name] += table.num_rows
+        _timed(report, "load", stage_task, batch_no, staging, tables, validation)
+        report.add_batch(tables)
+        done = min(first + batch_size, len(sources))
+        logger.info("Batch %d/%d done: %d of %d input files", batch_no + 1, batches, done, len(sources),
+                    extra={PROGRESS_KEY: (done, len(sources))})
 
 
-def _run_row(run_id: str, files_read: int, counts: dict[str, int], started_at: datetime, raw: Path) -> pa.Table:
+def _timed(report: RunReport, stage: str, task_function, *args):
+    """Call a task and add its wall time (Prefect's bookkeeping included) to the stage."""
+    started = time.perf_counter()
+    result = task_function(*args)
+    report.add_time(stage, time.perf_counter() - started)
+    return result
+
+
+def _publish_artifacts(run_id: str, warehouse: Path, outcome: _Outcome, docs_index: Path) -> None:
+    """The run's counts and quality summary on the flow run's Artifacts tab (keys version them over runs)."""
+    create_table_artifact(key="pressline-counts", table=outcome.report.counts_table(),
+                          description=f"Rows written by run {run_id}, per table and per publisher")
+    create_markdown_artifact(key="pressline-report",
+                             markdown=outcome.report.markdown(run_id, warehouse, docs_index,
+                                                              outcome.batch_failures or []),
+                             description=f"Quality summary of run {run_id}")
+
+
+def _run_row(run_id: str, outcome: _Outcome, started_at: datetime, raw: Path) -> pa.Table:
+    rows = outcome.report.rows
     return pa.Table.from_pylist(
         [{
             "run_id": run_id,
             "started_at": started_at,
             "finished_at": datetime.now(timezone.utc),
-            "status": "completed",
-            "files_read": files_read,
-            "articles": counts["articles"],
-            "quarantined": counts["quarantine"],
-            "rejected": counts["rejected"],
-            "removed_lines": counts["removed_lines"],
-            "duplicates": counts["duplicates"],
+            "status": "completed_with_failed_batch_checks" if outcome.batch_failures else "completed",
+            "files_read": outcome.loaded,
+            "articles": rows["articles"],
+            "quarantined": rows["quarantine"],
+            "rejected": rows["rejected"],
+            "removed_lines": rows["removed_lines"],
+            "duplicates": outcome.duplicates,
             "raw_dir": str(raw),
             "pressline_version": __version__,
         }],

@@ -1,14 +1,17 @@
 """The `pressline` command: a thin layer over the engine and the Prefect flow."""
 from __future__ import annotations
 
+import logging
 import os
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 app = typer.Typer(
@@ -41,6 +44,48 @@ def _prefect_environment(home: Path, verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "INFO" if verbose else "WARNING")
 
 
+class _ProgressHandler(logging.Handler):
+    """Turns the flow's 'batch done' log records into a progress bar (TTY) or plain lines (logs, CI)."""
+
+    def __init__(self, on_progress) -> None:
+        super().__init__(logging.INFO)
+        self.on_progress = on_progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from flows.pipeline import PROGRESS_KEY
+
+        progress = getattr(record, PROGRESS_KEY, None)
+        if progress is not None:
+            self.on_progress(*progress, record.getMessage())
+
+
+@contextmanager
+def _progress_display():
+    if console.is_terminal:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("starting Prefect's embedded API ...", total=None)
+
+            def show(done: int, total: int, message: str) -> None:
+                bar.update(task, description="input files", completed=done, total=total)
+
+            with _attached(_ProgressHandler(show)):
+                yield
+    else:
+        with _attached(_ProgressHandler(lambda done, total, message: console.print(message, highlight=False))):
+            yield
+
+
+@contextmanager
+def _attached(handler: logging.Handler):
+    logger = logging.getLogger("prefect.flow_runs")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
 def _one_line(err: BaseException) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return f"{type(err).__name__}: {lines[0] if lines else 'no message'}"
@@ -66,7 +111,8 @@ def _check_directories(raw_dir: Path, staging_dir: Path, warehouse_dir: Path, ex
 
 @app.command()
 def run(
-    raw_dir: Path = typer.Option(Path("raw"), "--raw-dir", help="Folder of dumps (.txt, .txt.gz), read recursively."),
+    raw_dir: Path = typer.Option(Path("raw"), "--raw-dir",
+                                 help="Folder of dumps, read recursively: .txt, .jsonl, .warc, .wet (each also .gz)."),
     staging_dir: Path = typer.Option(Path("staging"), "--staging-dir",
                                      help="Scratch space of runs; a run publishes from here."),
     warehouse_dir: Path = typer.Option(Path("warehouse"), "--warehouse-dir",
@@ -80,6 +126,12 @@ def run(
     wait_for_lock: float = typer.Option(0.0, "--wait-for-lock", min=0, metavar="SECONDS",
                                         help="When another run is writing the warehouse, wait this long "
                                              "for it instead of exiting."),
+    max_file_bytes: int = typer.Option(20 * 1024 * 1024, "--max-file-bytes", min=1,
+                                       help="Inputs (a file, a JSONL line, a WARC record) larger than this are "
+                                            "rejected without being read."),
+    jsonl_text_field: str = typer.Option("text", "--jsonl-text-field", help="JSONL field holding the dump text."),
+    jsonl_id_field: str = typer.Option("id", "--jsonl-id-field", help="JSONL field with a record id (optional)."),
+    jsonl_url_field: str = typer.Option("url", "--jsonl-url-field", help="JSONL field with the page URL (optional)."),
     prefect_home: Path = typer.Option(Path(".prefect"), "--prefect-home", envvar="PREFECT_HOME",
                                       help="Prefect's state folder (embedded SQLite API)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's flow and task log lines."),
@@ -91,7 +143,7 @@ def run(
     except UsageProblem as problem:
         _fail(str(problem))
     _prefect_environment(prefect_home, verbose)
-    from flows.pipeline import pressline_flow
+    from flows.pipeline import BatchChecksFailed, pressline_flow
     from pressline.lock import LockBusy
     from pressline.validate import ArticleValidator
 
@@ -99,7 +151,7 @@ def run(
         ArticleValidator(expectations_dir)
     except ValueError as problem:
         _fail(str(problem))
-    with console.status("Running the pressline flow (the embedded Prefect API takes a few seconds to start)..."):
+    with _progress_display():
         try:
             state = pressline_flow(
                 raw_dir=str(raw_dir),
@@ -109,6 +161,10 @@ def run(
                 batch_size=batch_size,
                 full_refresh=full_refresh,
                 wait_for_lock=wait_for_lock,
+                max_file_bytes=max_file_bytes,
+                jsonl_text_field=jsonl_text_field,
+                jsonl_id_field=jsonl_id_field,
+                jsonl_url_field=jsonl_url_field,
                 return_state=True,
             )
             outcome = state.result(raise_on_failure=False)
@@ -117,6 +173,10 @@ def run(
     if isinstance(outcome, LockBusy):
         errors.print(f"[bold red]error:[/] {escape(str(outcome))}", soft_wrap=True)
         raise typer.Exit(3)
+    if isinstance(outcome, BatchChecksFailed):
+        _print_summary({**outcome.summary, "wall_seconds": round(time.perf_counter() - started, 1)})
+        errors.print(f"[bold yellow]warning:[/] {escape(str(outcome))}", soft_wrap=True)
+        raise typer.Exit(4)
     if isinstance(outcome, BaseException):
         errors.print(f"[bold red]error:[/] the run failed and published nothing: {escape(_one_line(outcome))}",
                      soft_wrap=True)
@@ -141,7 +201,7 @@ def _print_summary(summary: dict) -> None:
 
 @app.command("clean")
 def clean_command(
-    file: Path = typer.Argument(..., help="One dump (.txt or .txt.gz)."),
+    file: Path = typer.Argument(..., help="One dump (.txt or .txt.gz; the first record of a JSONL/WARC file)."),
 ) -> None:
     """Show one dump with every line marked kept or removed, and the reason for each removal."""
     from pressline.clean import clean

@@ -36,6 +36,8 @@ _COPYRIGHT_HOLDER = re.compile(
     r"(?:all rights reserved|\.|\||$)",
     re.IGNORECASE,
 )
+# The holder is named near the start; reading further only costs time on long footers.
+MAX_COPYRIGHT_CHARS = 300
 _PRINT_OUTLET = re.compile(r"^\(?(?P<outlet>[^()]*?)\s+\d{1,2}/\d{1,2}/\d{4}\s+page", re.IGNORECASE)
 
 
@@ -109,7 +111,7 @@ def extract(cleaned: CleanedDocument) -> Fields:
 
 def parse_authors(byline: str) -> list[str]:
     """Person names of a byline, without 'By', places, outlets or agencies."""
-    names_part = _BYLINE_PREFIX.sub("", byline.strip())
+    names_part = _BYLINE_PREFIX.sub("", " ".join(byline.split()))
     names_part = names_part.split("|")[0]
     names_part = re.split(r"\(|\s[-–—]\s", names_part)[0]
     authors = []
@@ -133,7 +135,7 @@ def find_publisher(cleaned: CleanedDocument) -> str | None:
         if match and match.group("outlet").strip():
             return match.group("outlet").strip()
     for line in cleaned.with_reason("copyright"):
-        match = _COPYRIGHT_HOLDER.match(line)
+        match = _COPYRIGHT_HOLDER.match(" ".join(line.split())[:MAX_COPYRIGHT_CHARS])
         holder = match.group("holder").strip(" ,") if match else ""
         if holder and not holder[0].isdigit() and len(holder.split()) <= 6:
             return holder

@@ -35,6 +35,7 @@ SNAPSHOTS = "_snapshots"
 CURRENT = "_current"
 SNAPSHOT_INFO = "_snapshot.json"
 VALIDATION_DIR = "_validation"
+DOCS_DIR = "_docs"
 # A touched partition's files below this size are merged into one; larger ones are kept.
 COMPACT_BELOW_BYTES = 128 * 1024 * 1024
 MAX_ROWS_PER_FILE = 250_000
@@ -387,11 +388,13 @@ def _commit(warehouse: Path, snapshot: Path) -> None:
 
 
 def _keep_results(staging: RunStaging, warehouse: Path) -> None:
-    validation_dir = staging.directory / "validation"
-    if validation_dir.exists():
-        target = warehouse / VALIDATION_DIR / staging.run_id
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _move(validation_dir, target)
+    """GX's results and Data Docs of the run, kept beside the tables (outside the snapshots)."""
+    for folder, target_root in (("validation", VALIDATION_DIR), ("docs", DOCS_DIR)):
+        source = staging.directory / folder
+        if source.exists():
+            target = warehouse / target_root / staging.run_id
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _move(source, target)
 
 
 def prune_snapshots(warehouse: Path, retain: int = 2) -> list[str]:

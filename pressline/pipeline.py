@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from pressline import schema
 from pressline.clean import CleanedDocument, clean
 from pressline.extract import Fields, extract
-from pressline.ingest import DEFAULT_MAX_BYTES, Document, Rejection, Source, read_source
+from pressline.ingest import Document, IngestOptions, Rejection, Source, iter_records
 from pressline.validate import ValidationOutcome
 
 
@@ -38,11 +38,12 @@ class ExtractedBatch:
     rejections: list[Rejection]
 
 
-def ingest_batch(sources: list[Source], ingested_at: datetime, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestedBatch:
+def ingest_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions | None = None) -> IngestedBatch:
+    """Every record of every source (a JSONL or WARC file holds many), as documents or rejections."""
     documents, rejections = [], []
     for source in sources:
-        outcome = read_source(source, ingested_at, max_bytes)
-        (documents if isinstance(outcome, Document) else rejections).append(outcome)
+        for outcome in iter_records(source, ingested_at, options):
+            (documents if isinstance(outcome, Document) else rejections).append(outcome)
     return IngestedBatch(documents, rejections)
 
 
@@ -84,6 +85,7 @@ def article_row(document: Document, cleaned: CleanedDocument, fields: Fields, ru
     return {
         "doc_id": document.doc_id,
         "source_path": document.source_path,
+        "source_record": document.source_record,
         "content_sha256": document.content_sha256,
         "size_bytes": document.size_bytes,
         "encoding": document.encoding,
@@ -109,8 +111,9 @@ def article_row(document: Document, cleaned: CleanedDocument, fields: Fields, ru
 
 def rejected_table(rejections: list[Rejection], run_id: str) -> pa.Table:
     return pa.Table.from_pylist(
-        [{"doc_id": r.doc_id, "source_path": r.source_path, "sha256": r.sha256, "size_bytes": r.size_bytes,
-          "error": r.error, "run_id": run_id, "ingested_at": r.ingested_at} for r in rejections],
+        [{"doc_id": r.doc_id, "source_path": r.source_path, "source_record": r.source_record,
+          "sha256": r.sha256, "size_bytes": r.size_bytes, "error": r.error, "run_id": run_id,
+          "ingested_at": r.ingested_at} for r in rejections],
         schema=schema.REJECTED,
     )
 
@@ -130,4 +133,5 @@ def _stage_failure(document: Document, stage: str, err: Exception) -> Rejection:
     return Rejection(
         document.doc_id, document.source_path, document.content_sha256, document.size_bytes,
         f"The {stage} failed on this document ({type(err).__name__}: {err}).", document.ingested_at,
+        document.source_record,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 # Bump on any change to a table below, and teach `conform` how to lift older files.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 # Fields every document-level table (articles, quarantine) carries.
@@ -18,7 +18,8 @@ _DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("source_path", pa.string(), nullable=False,
              metadata={"doc": "path of the input file relative to the raw dir (posix)"}),
     pa.field("source_record", pa.string(),
-             metadata={"doc": "record inside a multi-record file ('line 12', 'offset 3456 <urn:uuid:...>'); null for one-document files"}),
+             metadata={"doc": "record inside a multi-record file ('line 12', 'offset 3456 <urn:...>'); "
+                              "null for one-document files"}),
     pa.field("content_sha256", pa.string(), nullable=False,
              metadata={"doc": "sha256 of the raw input bytes"}),
     pa.field("size_bytes", pa.int64(), nullable=False, metadata={"doc": "size of the raw input in bytes"}),
@@ -62,7 +63,8 @@ REJECTED = pa.schema(
         pa.field("doc_id", pa.string(), nullable=False, metadata={"doc": "stable id derived from source_path"}),
         pa.field("source_path", pa.string(), nullable=False, metadata={"doc": "input path relative to the raw dir"}),
         pa.field("source_record", pa.string(),
-                 metadata={"doc": "record inside a multi-record file; null for one-document files and whole-file problems"}),
+                 metadata={"doc": "record inside a multi-record file; null for one-document files and "
+                                  "whole-file problems"}),
         pa.field("sha256", pa.string(), metadata={"doc": "sha256 of the bytes read; null if unreadable"}),
         pa.field("size_bytes", pa.int64(), metadata={"doc": "size on disk; null if it could not be read"}),
         pa.field("error", pa.string(), nullable=False, metadata={"doc": "one plain sentence saying what was wrong"}),
@@ -166,7 +168,7 @@ def conform(table: pa.Table, name: str) -> pa.Table:
     """Lift rows written by an older schema version: columns added since are null, order and types current.
 
     Migrations so far: v1 -> v2 added articles/quarantine.duplicate_of and the inputs and
-    signatures tables.
+    signatures tables; v2 -> v3 added source_record to articles, quarantine and rejected.
     """
     target = TABLES[name]
     columns = [

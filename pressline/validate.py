@@ -28,6 +28,8 @@ import pyarrow as pa
 from pressline import schema
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
     from great_expectations.core.validation_definition import ValidationDefinition
     from great_expectations.expectations.expectation import Expectation
@@ -37,6 +39,10 @@ FUTURE_TOLERANCE = timedelta(days=1)
 # The suite parameters validate() supplies; a suite asking for any other cannot be run.
 SUITE_PARAMETERS = ("published_at_max", "published_date_max")
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["doc_id"]}
+# Shares over a handful of records say nothing: smaller runs (say, one changed file) skip the batch suite.
+MIN_RECORDS_FOR_BATCH_CHECKS = 20
+# What the batch-level suite can check: shares and counts over one run.
+RUN_METRICS = ("articles", "share_dated", "share_quarantined", "share_rejected")
 _SCALAR_COLUMNS = frozenset(field.name for field in schema.ARTICLES if not pa.types.is_list(field.type))
 
 
@@ -51,10 +57,11 @@ class ValidationOutcome:
     results_json: dict               # the GX validation result, JSON-serialisable (for saving as an audit file)
 
 
-class ArticleValidator:
-    """Build the GX ephemeral context and load the suite once per run; validate many batches."""
+class _Suite:
+    """One suite file with its GX ephemeral context and validation definition, built once per run."""
 
-    def __init__(self, expectations_dir: Path, suite_name: str = "articles") -> None:
+    def __init__(self, expectations_dir: Path, suite_name: str, columns: frozenset[str],
+                 parameters: tuple[str, ...]) -> None:
         # GX logs at INFO/WARNING (from its import on) and draws tqdm bars on stderr; the CLI
         # owns the terminal. Failures reach the caller through the outcome, not GX's log.
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -68,25 +75,63 @@ class ArticleValidator:
 
         self.suite_path = Path(expectations_dir) / f"{suite_name}.json"
         self.suite_name = suite_name
-        expectations = _load_expectations(self.suite_path)
+        expectations = _load_expectations(self.suite_path, columns)
         columns = dict.fromkeys(["doc_id"] + [expectation.column for expectation in expectations])
         self._columns = list(columns)
 
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         suite = context.suites.add(gx.ExpectationSuite(name=suite_name, expectations=expectations))
-        unknown = sorted(set(suite.suite_parameter_options) - set(SUITE_PARAMETERS))
+        unknown = sorted(set(suite.suite_parameter_options) - set(parameters))
         if unknown:
             raise ValueError(f"expectation suite {self.suite_path} uses unknown suite parameters "
-                             f"{', '.join(unknown)} (known: {', '.join(SUITE_PARAMETERS)})")
+                             f"{', '.join(unknown)} (known: {', '.join(parameters) or 'none'})")
         batch_definition = (context.data_sources.add_pandas(f"{suite_name}_records")
                             .add_dataframe_asset(f"{suite_name}_batch")
                             .add_batch_definition_whole_dataframe("whole_batch"))
         self._definition: ValidationDefinition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{suite_name}_validation", data=batch_definition, suite=suite))
+        self._context = context
         self._results_store = context.validation_results_store
 
-    def validate(self, records: pa.Table, now: datetime) -> ValidationOutcome:
+    def _run(self, frame: pd.DataFrame, parameters: dict, run_name: str | None) -> ExpectationSuiteValidationResult:
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        return self._definition.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=parameters,
+            result_format=RESULT_FORMAT,
+            run_id=RunIdentifier(run_name=run_name) if run_name else None,
+        )
+
+    def build_data_docs(self, site_dir: Path) -> Path:
+        """Render the results validated so far as GX Data Docs (static HTML); returns the index page.
+
+        The results were kept in the context's in-memory store for this; it is emptied here so
+        the next run's site starts clean.
+        """
+        site_name = f"{self.suite_name}_site"
+        if site_name not in self._context.get_site_names():
+            self._context.add_data_docs_site(site_name, {
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(site_dir.resolve())},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            })
+        self._context.build_data_docs(site_names=[site_name])
+        for key in self._results_store.list_keys():
+            self._results_store.remove_key(key)
+        return site_dir / "index.html"
+
+
+class ArticleValidator(_Suite):
+    """The row-level suite: which records go to quarantine, and why."""
+
+    def __init__(self, expectations_dir: Path, suite_name: str = "articles") -> None:
+        super().__init__(expectations_dir, suite_name, _SCALAR_COLUMNS, SUITE_PARAMETERS)
+
+
+    def validate(self, records: pa.Table, now: datetime, run_name: str | None = None) -> ValidationOutcome:
         """Run the suite on one batch; `now` (tz-aware) fixes the latest acceptable publication time."""
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("validate() needs a timezone-aware 'now' to compare with UTC timestamps")
@@ -98,15 +143,7 @@ class ArticleValidator:
             raise ValueError(f"{doc_ids.count(None)} record(s) have a null doc_id; every record needs one")
         latest = now.astimezone(timezone.utc) + FUTURE_TOLERANCE
         frame = records.select(self._columns).to_pandas()
-        result = self._definition.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters={"published_at_max": latest, "published_date_max": latest.date()},
-            result_format=RESULT_FORMAT,
-        )
-        # Each run also lands in the context's in-memory result store; empty it so a long run
-        # does not keep every batch's result alive (the caller saves results_json itself).
-        for key in self._results_store.list_keys():
-            self._results_store.remove_key(key)
+        result = self._run(frame, {"published_at_max": latest, "published_date_max": latest.date()}, run_name)
 
         failures: dict[str, set[str]] = {}
         for item in result.results:
@@ -143,7 +180,28 @@ def _failing_doc_ids(item: ExpectationValidationResult, doc_ids: list[str]) -> l
     return [row["doc_id"] for row in rows]
 
 
-def _load_expectations(path: Path) -> list[Expectation]:
+class BatchValidator(_Suite):
+    """The batch-level suite: shares over a whole run (dated articles, quarantined records ...).
+
+    A failure does not hold back any data; it marks the run as needing attention.
+    """
+
+    def __init__(self, expectations_dir: Path, suite_name: str = "batch") -> None:
+        super().__init__(expectations_dir, suite_name, frozenset(RUN_METRICS), ())
+
+    def failed(self, metrics: dict[str, float], run_name: str | None = None) -> list[str]:
+        """'name: why' of every expectation the run's metrics fail (none for runs too small to judge)."""
+        import pandas as pd
+
+        if metrics["articles"] + metrics.get("quarantined", 0) < MIN_RECORDS_FOR_BATCH_CHECKS:
+            return []
+        frame = pd.DataFrame([{"doc_id": "run", **{name: metrics[name] for name in RUN_METRICS}}])
+        result = self._run(frame, {}, run_name)
+        return [f"{item.expectation_config.meta['name']}: {item.expectation_config.meta.get('why', '')}".strip()
+                for item in result.results if not item.success]
+
+
+def _load_expectations(path: Path, columns: frozenset[str]) -> list[Expectation]:
     """The suite file's expectations as GX objects; any problem is a one-line ValueError naming the file.
 
     GX's own ExpectationSuite(**dict) logs and drops an expectation it cannot build, which
@@ -186,8 +244,8 @@ def _load_expectations(path: Path) -> list[Expectation]:
             raise ValueError(f"{where} ({name}) is not a valid GX expectation: {reason}") from None
         if not isinstance(expectation, ColumnMapExpectation):
             raise ValueError(f"{where} ({name}) is not a row-level column map expectation")
-        if expectation.column not in _SCALAR_COLUMNS:
-            raise ValueError(f"{where} ({name}) checks {expectation.column!r}, not a scalar column of articles")
+        if expectation.column not in columns:
+            raise ValueError(f"{where} ({name}) checks {expectation.column!r}, not one of {', '.join(sorted(columns))}")
         if expectation.mostly != 1:
             raise ValueError(f"{where} ({name}) sets mostly; every record must pass every expectation")
         expectations.append(expectation)

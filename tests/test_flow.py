@@ -200,3 +200,41 @@ def test_a_write_error_fails_cleanly_and_leaves_the_warehouse(first_run: dict, w
     assert state.is_failed()
     assert _parquet_contents(workspace) == before
     assert not any((workspace / "staging").iterdir())
+
+
+def test_failed_batch_checks_end_the_run_failed_but_publish_the_data(harness, tmp_path: Path) -> None:
+    from flows.pipeline import BatchChecksFailed
+    from tests.synthetic import make_dump
+
+    rng = __import__("random").Random(5)
+    (tmp_path / "raw").mkdir()
+    for number in range(25):
+        text, _expected = make_dump("wire_no_header", rng)
+        (tmp_path / "raw" / f"wire-{number:02d}.txt").write_text(text, encoding="utf-8")
+    state = pressline_flow(raw_dir=str(tmp_path / "raw"), staging_dir=str(tmp_path / "staging"),
+                           warehouse_dir=str(tmp_path / "warehouse"), expectations_dir=str(ROOT / "expectations"),
+                           return_state=True)
+    assert state.is_failed() and "most_articles_dated" in state.message
+    failure = state.result(raise_on_failure=False)
+    assert isinstance(failure, BatchChecksFailed) and failure.summary["articles"] == 25
+    assert len(table(tmp_path, "articles")) == 25
+    assert list(table(tmp_path, "runs")["status"]) == ["completed_with_failed_batch_checks"]
+
+
+def test_the_run_leaves_artifacts_and_data_docs(first_run: dict, workspace: Path) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def artifacts() -> list:
+        async with get_client() as client:
+            found = await client.read_artifacts()
+        return found
+
+    found = asyncio.run(artifacts())
+    assert {"pressline-counts", "pressline-report"} <= {artifact.key for artifact in found}
+    report = next(artifact.data for artifact in found
+                  if artifact.key == "pressline-report" and first_run["run_id"] in artifact.data)
+    assert "Removed lines by reason" in report and "body_min_words" in report and "Slowest stage" in report
+    docs = workspace / "warehouse" / "_docs" / first_run["run_id"] / "index.html"
+    assert docs.is_file() and str(docs) in report

@@ -86,7 +86,27 @@ def test_all_valid_batch_passes(validator: ArticleValidator) -> None:
     assert outcome.statistics["unsuccessful_expectations"] == 0
     assert outcome.results_json["success"] is True
     json.dumps(outcome.results_json, allow_nan=False)
-    assert validator._results_store.list_keys() == [], "GX's in-memory result store must not grow per batch"
+
+
+def test_data_docs_render_the_run_and_release_the_results(validator: ArticleValidator, tmp_path) -> None:
+    validator.validate(table(*good_batch(3)), NOW, run_name="run-1-batch-0")
+    index = validator.build_data_docs(tmp_path / "docs")
+    assert index.is_file() and "articles" in index.read_text(encoding="utf-8")
+    pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert pages and any("run-1-batch-0" in str(page) for page in pages)
+    assert validator._results_store.list_keys() == [], "results are released once the docs are built"
+
+
+def test_batch_suite_names_what_a_run_failed(tmp_path) -> None:
+    from pressline.validate import BatchValidator
+
+    batch = BatchValidator(ROOT / "expectations")
+    healthy = {"articles": 100, "quarantined": 5, "share_dated": 0.9, "share_quarantined": 0.05,
+               "share_rejected": 0.0}
+    assert batch.failed(healthy) == []
+    failed = batch.failed({**healthy, "share_dated": 0.1, "share_quarantined": 0.5})
+    assert [line.split(":")[0] for line in failed] == ["most_articles_dated", "few_records_quarantined"]
+    assert batch.failed({**healthy, "articles": 3, "quarantined": 1, "share_dated": 0.0}) == [], "too small to judge"
 
 
 BAD_RECORDS = [
@@ -262,9 +282,9 @@ BAD_SUITES = [
                                                           min_value=1)]}),
                  "not a row-level column map expectation", id="table-level"),
     pytest.param(json.dumps({"expectations": [expectation("a", column="headline")]}),
-                 "not a scalar column of articles", id="unknown-column"),
+                 "not one of", id="unknown-column"),
     pytest.param(json.dumps({"expectations": [expectation("a", column="authors")]}),
-                 "not a scalar column of articles", id="list-column"),
+                 "not one of", id="list-column"),
     pytest.param(json.dumps({"expectations": [expectation("a", column="doc_id", mostly=0.5)]}), "sets mostly",
                  id="mostly"),
     pytest.param(json.dumps({"expectations": [expectation("a", "expect_column_values_to_be_between",
