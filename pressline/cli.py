@@ -132,6 +132,9 @@ def run(
     jsonl_text_field: str = typer.Option("text", "--jsonl-text-field", help="JSONL field holding the dump text."),
     jsonl_id_field: str = typer.Option("id", "--jsonl-id-field", help="JSONL field with a record id (optional)."),
     jsonl_url_field: str = typer.Option("url", "--jsonl-url-field", help="JSONL field with the page URL (optional)."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Exit 4 when a batch-level expectation fails (the data is published "
+                                     "either way; by default that is a warning and the exit code is 0)."),
     prefect_home: Path = typer.Option(Path(".prefect"), "--prefect-home", envvar="PREFECT_HOME",
                                       help="Prefect's state folder (embedded SQLite API)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's flow and task log lines."),
@@ -176,7 +179,7 @@ def run(
     if isinstance(outcome, BatchChecksFailed):
         _print_summary({**outcome.summary, "wall_seconds": round(time.perf_counter() - started, 1)})
         errors.print(f"[bold yellow]warning:[/] {escape(str(outcome))}", soft_wrap=True)
-        raise typer.Exit(4)
+        raise typer.Exit(4 if strict else 0)
     if isinstance(outcome, BaseException):
         errors.print(f"[bold red]error:[/] the run failed and published nothing: {escape(_one_line(outcome))}",
                      soft_wrap=True)

@@ -242,3 +242,21 @@ def test_no_pickle_eval_or_exec_of_anything() -> None:
                 assert not {alias.name.split(".")[0] for alias in node.names} & banned_modules, path
             if isinstance(node, ast.ImportFrom):
                 assert (node.module or "").split(".")[0] not in banned_modules, path
+
+
+def test_the_cli_run_over_hostile_inputs_exits_0_and_prints_the_counts(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    expected = hostile.build(tmp_path / "raw", tmp_path / "outside")
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / ".prefect")}
+    env.pop("PREFECT_API_URL", None)
+    result = subprocess.run([sys.executable, "-m", "pressline.cli", "run", "--expectations-dir",
+                             str(ROOT / "expectations")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    rows = dict(line.strip("│ ").rsplit("│", 1) for line in result.stdout.splitlines() if line.count("│") == 3)
+    counts = {label.strip(): int(value.strip()) for label, value in rows.items() if value.strip().isdigit()}
+    assert counts["rejected"] > 0 and counts["articles written"] > 0
+    assert counts["articles written"] + counts["quarantined"] + counts["rejected"] == len(expected)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pressline.cli import app
@@ -52,6 +53,25 @@ def test_a_failing_run_is_one_line_and_exit_1(tmp_path: Path, monkeypatch) -> No
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
         "error: the run failed and published nothing: OSError: [Errno 28] No space left on device"]
+
+
+@pytest.mark.parametrize(("flags", "code"), [([], 0), (["--strict"], 4)])
+def test_failed_batch_checks_warn_and_exit_0_unless_strict(tmp_path: Path, monkeypatch, flags, code) -> None:
+    import flows.pipeline
+
+    summary = {"run_id": "r1", "files_read": 30, "files_unchanged": 0, "articles": 30, "quarantined": 0,
+               "rejected": 0, "removed_lines": 10, "duplicates": 0, "seconds": 1.0, "warehouse": "w"}
+
+    class FailedState:
+        def result(self, raise_on_failure: bool = True):
+            return flows.pipeline.BatchChecksFailed("batch-level expectations failed: most_articles_dated", summary)
+
+    monkeypatch.setattr(flows.pipeline, "pressline_flow", lambda **kwargs: FailedState())
+    result = runner.invoke(app, ["run", "--raw-dir", str(RAW), "--staging-dir", str(tmp_path / "s"),
+                                 "--warehouse-dir", str(tmp_path / "w"), "--expectations-dir",
+                                 str(ROOT / "expectations"), "--prefect-home", str(tmp_path / "p"), *flags])
+    assert result.exit_code == code
+    assert "articles written" in result.output and "most_articles_dated" in result.output
 
 
 def test_clean_marks_every_line(tmp_path: Path) -> None:
