@@ -7,6 +7,7 @@ only parses those lines, so a field is never taken from running text by accident
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cache
@@ -205,7 +206,9 @@ def parse_published(text: str, publisher: str | None = None) -> PublishedTime | 
     else:
         return None
     try:
-        stamp = date_parser.parse(raw, fuzzy=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)  # unknown zone names stay naive
+            stamp = date_parser.parse(raw, fuzzy=True)
     except (ValueError, OverflowError):
         return None
     assumed = False
