@@ -34,8 +34,16 @@ def _fail(message: str) -> None:
 
 
 def _prefect_environment(home: Path, verbose: bool) -> None:
-    """Embedded Prefect by default: state under the project, no telemetry, quiet console."""
+    """Embedded Prefect by default: state under the project, no telemetry, quiet console.
+
+    When `pressline ui` runs a server for this project, runs report to it instead. Prefect
+    reads its settings on first import, so this must run before anything imports it.
+    """
+    from flows.ops import api_url_if_ui_running
+
     os.environ.setdefault("PREFECT_HOME", str(home.resolve()))
+    if "PREFECT_API_URL" not in os.environ and (url := api_url_if_ui_running(home.resolve())):
+        os.environ["PREFECT_API_URL"] = url
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The embedded API starts a local server; on a busy 2-core machine that can take over 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
@@ -200,6 +208,49 @@ def _print_summary(summary: dict) -> None:
     console.print(table)
     console.print(f"Tables are in {escape(summary['warehouse'])}/ (articles, quarantine, rejected, "
                   "removed_lines, runs, inputs).")
+
+
+@app.command()
+def serve(
+    cron: str = typer.Option("0 * * * *", "--cron", help="Five-field cron schedule, evaluated in UTC."),
+    raw_dir: Path = typer.Option(Path("raw"), "--raw-dir", help="Folder of dumps the scheduled runs read."),
+    staging_dir: Path = typer.Option(Path("staging"), "--staging-dir", help="Scratch space of the runs."),
+    warehouse_dir: Path = typer.Option(Path("warehouse"), "--warehouse-dir", help="Where the runs publish."),
+    expectations_dir: Path = typer.Option(Path("expectations"), "--expectations-dir",
+                                          help="Folder holding the Great Expectations suites."),
+    name: str = typer.Option("pressline", "--name", help="Deployment name."),
+    prefect_home: Path = typer.Option(Path(".prefect"), "--prefect-home", envvar="PREFECT_HOME",
+                                      help="Prefect's state folder (where `pressline ui` records its server)."),
+) -> None:
+    """Serve the flow as a Prefect deployment on a cron schedule (needs `pressline ui` or PREFECT_API_URL)."""
+    try:
+        _check_directories(raw_dir, staging_dir, warehouse_dir, expectations_dir)
+    except UsageProblem as problem:
+        _fail(str(problem))
+    _prefect_environment(prefect_home, verbose=True)
+    from flows.ops import OpsError
+    from flows.ops import serve as serve_flow
+
+    try:
+        serve_flow(cron, raw_dir, staging_dir, warehouse_dir, expectations_dir, name=name)
+    except OpsError as err:
+        _fail(str(err))
+
+
+@app.command()
+def ui(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; 127.0.0.1 keeps it to this machine."),
+    port: int = typer.Option(4200, "--port", min=1, max=65535, help="Port of the API and UI."),
+    prefect_home: Path = typer.Option(Path(".prefect"), "--prefect-home", envvar="PREFECT_HOME",
+                                      help="Prefect's state folder (SQLite database of the server)."),
+) -> None:
+    """Start a local Prefect server with its UI; `pressline run` reports to it while it is up."""
+    from flows.ops import OpsError, run_ui
+
+    try:
+        run_ui(host, port, home=prefect_home.resolve())
+    except OpsError as err:
+        _fail(str(err))
 
 
 @app.command("clean")

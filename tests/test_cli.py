@@ -24,6 +24,22 @@ def test_help_explains_every_run_option() -> None:
     assert runner.invoke(app, ["--help"]).exit_code == 0
 
 
+def test_serve_and_ui_explain_their_options() -> None:
+    serve_help = runner.invoke(app, ["serve", "--help"])
+    assert serve_help.exit_code == 0 and "--cron" in serve_help.output
+    ui_help = runner.invoke(app, ["ui", "--help"])
+    assert ui_help.exit_code == 0 and "--host" in ui_help.output and "127.0.0.1" in ui_help.output
+
+
+def test_serve_without_a_server_is_one_clear_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    result = runner.invoke(app, ["serve", "--raw-dir", str(RAW), "--staging-dir", str(tmp_path / "s"),
+                                 "--warehouse-dir", str(tmp_path / "w"), "--expectations-dir",
+                                 str(ROOT / "expectations"), "--prefect-home", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert "pressline ui" in result.output and "Traceback" not in result.output
+
+
 def test_missing_raw_dir_is_one_clear_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "--raw-dir", str(tmp_path / "nope")])
     assert result.exit_code == 2
