@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pressline import schema
-from pressline.clean import CleanedDocument, clean
+from pressline.clean import CleanedDocument, LineMemory, clean, clean_many
 from pressline.extract import Fields, extract
 from pressline.ingest import Document, IngestOptions, Rejection, Source, iter_records
 from pressline.validate import ValidationOutcome
@@ -47,9 +47,13 @@ def ingest_batch(sources: list[Source], ingested_at: datetime, options: IngestOp
     return IngestedBatch(documents, rejections)
 
 
-def clean_batch(documents: list[Document]) -> CleanedBatch:
-    """Clean each document; a cleaner failure rejects that document only."""
-    kept, cleaned, rejections = [], [], []
+def clean_batch(documents: list[Document], memory: LineMemory | None = None) -> CleanedBatch:
+    """Clean the batch in one vectorised call; if that fails, document by document, so a
+    cleaner failure rejects that document only. `memory` carries line counts across a run's batches."""
+    try:
+        return CleanedBatch(list(documents), clean_many([document.text for document in documents], memory=memory))
+    except Exception:  # noqa: BLE001 - isolate the failing document below
+        kept, cleaned, rejections = [], [], []
     for document in documents:
         try:
             cleaned.append(clean(document.text))

@@ -7,11 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pressline.clean import BODY, SUBTITLE, TITLE, clean, default_rules, is_headline_like, is_prose, match_rule, word_count
+from pressline.clean import (BODY, MODEL_REASONS, SUBTITLE, TITLE, clean, clean_many, default_rules,
+                             is_headline_like, is_prose, match_rule, word_count)
+from pressline.linefeatures import LineMemory
+from pressline.linemodel import MODEL_FILE, default_model
 from tests.conftest import load_seed_gold, seed_text
 from tests.synthetic import iter_dumps
 
-STRUCTURAL_REASONS = {BODY, TITLE, SUBTITLE, "repeated_title", "related_links", "navigation", "other"}
+STRUCTURAL_REASONS = {BODY, TITLE, SUBTITLE, "repeated_title", "related_links", "navigation", "other"} | MODEL_REASONS
 
 
 @pytest.mark.parametrize("gold", load_seed_gold(), ids=lambda gold: gold["file"])
@@ -173,3 +176,83 @@ def test_made_up_dumps_in_the_seed_styles_are_cleaned_like_gold(seed: int) -> No
         assert cleaned.body_lines == expected["body_lines"], name
         assert [(label.text, label.reason) for label in cleaned.removed] == [
             (entry["line"], entry["reason"]) for entry in expected["removed"]], name
+
+
+def _labels(cleaned) -> list[tuple[int, str, str]]:
+    return [(label.line_no, label.text, label.reason) for label in cleaned.labels]
+
+
+def _non_blank(text: str) -> list[tuple[int, str]]:
+    return [(number, raw.strip()) for number, raw in enumerate(text.split("\n"), start=1) if raw.strip()]
+
+
+def test_the_shipped_model_loads_without_pickle() -> None:
+    import numpy as np
+    from importlib import resources
+
+    with resources.files("pressline").joinpath(MODEL_FILE).open("rb") as handle:
+        np.load(handle, allow_pickle=False).files  # noqa: B018 - raises if the file needs pickle
+    assert default_model() is not None
+
+
+page_texts = st.lists(
+    st.lists(st.one_of(st.text(max_size=120), st.sampled_from(PARAGRAPHS + ["By Li Wei", "Reply", "3 hours ago"])),
+             max_size=30).map("\n".join),
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(page_texts)
+def test_batch_cleaning_keeps_input_lines_in_order_and_accounts_for_all(texts: list[str]) -> None:
+    cleaned = clean_many(texts)
+    assert len(cleaned) == len(texts)
+    for text, document in zip(texts, cleaned):
+        assert [(label.line_no, label.text) for label in document.labels] == _non_blank(text)
+        kept = iter(line for _, line in _non_blank(text))
+        assert all(any(line == other for other in kept) for line in document.body_lines)  # a subsequence
+        assert len(document.body_lines) + len(document.removed) == len(_non_blank(text))
+
+
+@settings(max_examples=30, deadline=None)
+@given(page_texts)
+def test_batch_cleaning_is_deterministic(texts: list[str]) -> None:
+    assert [_labels(doc) for doc in clean_many(texts)] == [_labels(doc) for doc in clean_many(texts)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"), min_size=1, max_size=50)
+       .map(lambda s: s * 4000))
+def test_huge_lines_without_newlines_are_cleaned(text: str) -> None:
+    cleaned = clean(text)
+    assert len(cleaned.labels) <= 1
+
+
+def _seconds(text: str) -> float:
+    import time
+
+    started = time.perf_counter()
+    clean(text)
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("unit", [PARAGRAPHS[0] + "\n", "Home | News | Sports\n", "x" * 5000, "a b " * 3000 + "\n"])
+def test_cleaning_time_grows_linearly(unit: str) -> None:
+    small, large = unit * 200, unit * 1600
+    _seconds(small)  # warm the caches
+    assert _seconds(large) < 8 * 4 * max(_seconds(small), 1e-3)
+
+
+def test_line_memory_stays_bounded_and_counts_other_documents() -> None:
+    memory = LineMemory(capacity=100)
+    for k in range(1000):
+        memory.add_document(memory.keys([f"line {k}", "share this article"]))
+        assert len(memory.counts) <= 100
+    assert memory.seen_elsewhere(memory.keys(["share this article"]))[0] >= 2
+
+
+def test_a_line_on_many_pages_of_a_batch_is_template() -> None:
+    pages = [_article(f"Story {k} of the day", *PARAGRAPHS[k % 3:], "Sign up for our daily newsletter to get "
+                      "the best of our journalism delivered to you every morning.") for k in range(8)]
+    for document in clean_many(pages):
+        assert document.labels[-1].reason != BODY
