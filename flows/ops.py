@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -79,6 +81,34 @@ def serve(cron: str, raw_dir: str | Path, staging_dir: str | Path, warehouse_dir
     except KeyboardInterrupt:
         pass
     console.print("Stopped serving.")
+
+
+@contextmanager
+def shared_embedded_api(startup_timeout: float = 180.0) -> Iterator[str | None]:
+    """Prefect's embedded API (local SQLite), started up front so worker processes report to it too.
+
+    Left to Prefect, the flow starts it on first use and every worker process of a process
+    pool or local Dask cluster starts one of its own. With a server configured
+    (PREFECT_API_URL, or `pressline ui` running) this does nothing and yields its URL.
+    """
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    if get_current_settings().api.url:
+        yield get_current_settings().api.url
+        return
+    from prefect.logging.handlers import APILogWorker
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start(timeout=startup_timeout)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield server.api_url
+            APILogWorker.drain_all(timeout=5)  # the run's last log lines reach the API before it stops
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
 
 
 def ui_url(host: str, port: int) -> str:

@@ -1,22 +1,29 @@
-"""The pressline Prefect flow: one flow run per `pressline run`, one task run per stage and batch.
+"""The pressline Prefect flow: one flow run per `pressline run`, one task run per batch.
 
-Tasks are thin: they hand a batch (hundreds of documents) to the engine in `pressline/`
-and return its result, so Prefect's per-task bookkeeping stays a small share of the run.
-Big in-memory objects pass between tasks, so caching by inputs is off (NO_CACHE).
+A batch task takes a list of input files (hundreds of documents) through every engine stage
+in `pressline/` and leaves its tables in a checkpoint under staging; only a small report
+travels back. So batches run side by side on any task runner (threads, a local process
+pool, a Dask cluster) without documents crossing processes, Prefect's per-task bookkeeping
+stays a small share of the run, and a run that re-does a failed one's work finds the
+finished batches: the task's cache key is the batch's input hash (see `pipeline.batch_key`).
 """
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 from prefect.states import Failed, State
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from pressline import __version__, dedup, ingest, load, pipeline, schema
@@ -25,10 +32,27 @@ from pressline.report import RunReport
 from pressline.validate import ArticleValidator, BatchValidator
 
 DEFAULT_BATCH_SIZE = 500
+TASK_RUNNERS = ("process", "dask")
 # Log records of finished batches carry (files done, files in all) under this key for progress bars.
 PROGRESS_KEY = "pressline_progress"
+# A finished batch's report is cached this long: a failed run re-done within it resumes.
+BATCH_CACHE_EXPIRATION = timedelta(days=7)
+
+
+def _is_io_error(task, task_run, state) -> bool:
+    """Retry what a second try can fix (a flaky disk or share), not a bad suite or a bug."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:  # noqa: BLE001 - any other failure is final
+        return False
+    return False
+
+
 # I/O tasks retry with exponential backoff and jitter; publish does not (it is not idempotent mid-way).
-IO_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5}
+IO_RETRIES = {"retries": 3, "retry_delay_seconds": exponential_backoff(backoff_factor=1), "retry_jitter_factor": 0.5,
+              "retry_condition_fn": _is_io_error}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,40 +65,69 @@ class RunSummary:
     rejected: int
     removed_lines: int
     duplicates: int
+    batches: int
+    batches_resumed: int
+    workers: int
     seconds: float
+    stage_seconds: dict
+    orchestration_seconds: float
     warehouse: str
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-@task(name="ingest", task_run_name="ingest-{batch_no}", cache_policy=NO_CACHE, **IO_RETRIES)
-def ingest_task(batch_no: int, sources: list[ingest.Source], ingested_at: datetime,
-                options: ingest.IngestOptions) -> pipeline.IngestedBatch:
-    return pipeline.ingest_batch(sources, ingested_at, options)
+def task_runner(kind: str = "process", workers: int = 1, dask_address: str | None = None) -> TaskRunner:
+    """The runner batches go to: a local process pool (threads for one worker) or a Dask cluster."""
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    if kind != "process":
+        raise ValueError(f"unknown task runner {kind!r} (known: {', '.join(TASK_RUNNERS)})")
+    return ProcessPoolTaskRunner(max_workers=workers) if workers > 1 else ThreadPoolTaskRunner(max_workers=1)
 
 
-@task(name="clean", task_run_name="clean-{batch_no}", cache_policy=NO_CACHE)
-def clean_task(batch_no: int, documents: list[ingest.Document]) -> pipeline.CleanedBatch:
-    return pipeline.clean_batch(documents)
+def run_pipeline(runner: str = "process", workers: int = 1, dask_address: str | None = None,
+                 **parameters) -> State:
+    """One run as `pressline run` makes it: batches on the chosen runner, all processes reporting
+    to one Prefect API. Returns the flow run's final state."""
+    from flows.ops import shared_embedded_api
+
+    with shared_embedded_api():
+        flow_with_runner = pressline_flow.with_options(task_runner=task_runner(runner, workers, dask_address))
+        return flow_with_runner(**parameters, return_state=True)
 
 
-@task(name="extract", task_run_name="extract-{batch_no}", cache_policy=NO_CACHE)
-def extract_task(batch_no: int, cleaned: pipeline.CleanedBatch, run_id: str) -> pipeline.ExtractedBatch:
-    return pipeline.extract_batch(cleaned, run_id)
+@lru_cache(maxsize=4)
+def _validator(suite: Path, size: int, mtime_ns: int) -> ArticleValidator:
+    """One GX context per worker process and suite version, built on the worker's first batch."""
+    return ArticleValidator(suite.parent, suite.stem)
 
 
-@task(name="validate", task_run_name="validate-{batch_no}", cache_policy=NO_CACHE)
-def validate_task(batch_no: int, validator: ArticleValidator, articles: pa.Table,
-                  now: datetime, run_id: str) -> tuple[pa.Table, pa.Table, dict]:
-    outcome = validator.validate(articles, now, run_name=f"{run_id}-batch-{batch_no:06d}")
-    passed, quarantined = pipeline.split_quarantine(articles, outcome)
-    return passed, quarantined, outcome.results_json
+def _batch_cache_key(context, parameters: dict) -> str:
+    return parameters["key"]
 
 
-@task(name="signatures", task_run_name="signatures-{batch_no}", cache_policy=NO_CACHE)
-def signatures_task(batch_no: int, articles: pa.Table) -> pa.Table:
-    return dedup.signatures_table(articles)
+@task(name="batch", task_run_name="batch-{batch_no}", cache_key_fn=_batch_cache_key,
+      cache_expiration=BATCH_CACHE_EXPIRATION, persist_result=True, result_serializer="json", **IO_RETRIES)
+def batch_task(batch_no: int, key: str, sources: list[ingest.Source], staging_root: Path, run_id: str,
+               ingested_at: datetime, options: ingest.IngestOptions, suite: Path) -> dict:
+    """Ingest, clean, extract, validate and stage one batch, unless its checkpoint is already there."""
+    checkpoint = load.BatchCheckpoint(staging_root, key)
+    if checkpoint.done():
+        return {"report": checkpoint.summary(), "worker": _worker(), "resumed": True}
+    status = suite.stat()
+    report = pipeline.process_batch(sources, ingested_at, options, _validator(suite, status.st_size, status.st_mtime_ns),
+                                    checkpoint, run_id, run_name=f"{run_id}-batch-{batch_no:06d}")
+    return {"report": report.to_json(), "worker": _worker(), "resumed": False}
+
+
+def _worker() -> str:
+    return f"{os.uname().nodename}:{os.getpid()}"
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
@@ -84,13 +137,6 @@ def dedup_task(staging: load.RunStaging, warehouse: Path, reloaded_paths: set[st
     existing = (schema.SIGNATURES.empty_table() if full_refresh
                 else load.signatures_before(warehouse, reloaded_paths, set()))
     return dedup.resolve(existing, staging.staged("signatures"))
-
-
-@task(name="stage", task_run_name="stage-{batch_no}", cache_policy=NO_CACHE, **IO_RETRIES)
-def stage_task(batch_no: int, staging: load.RunStaging, tables: dict[str, pa.Table], validation: dict) -> None:
-    for name, table in tables.items():
-        staging.write_batch(name, batch_no, table)
-    staging.write_validation(batch_no, validation)
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -123,9 +169,15 @@ class _Outcome:
     report: RunReport
     duplicates: int = 0
     batch_failures: list[str] | None = None
+    batches: int = 0
+    batches_resumed: int = 0
+    workers: int = 0
+    # Stage time on the critical path: the flow's own stages plus the busiest worker's batches.
+    critical_seconds: float = 0.0
 
 
-@flow(name="pressline", flow_run_name="pressline-{raw_dir}", log_prints=False)
+@flow(name="pressline", flow_run_name="pressline-{raw_dir}", log_prints=False,
+      task_runner=ThreadPoolTaskRunner(max_workers=1))
 def pressline_flow(
     raw_dir: str = "raw",
     staging_dir: str = "staging",
@@ -139,7 +191,10 @@ def pressline_flow(
     jsonl_id_field: str = "id",
     jsonl_url_field: str = "url",
 ) -> dict | State:
-    """Ingest, clean, extract, validate and load every new or changed dump under `raw_dir`."""
+    """Ingest, clean, extract, validate and load every new or changed dump under `raw_dir`.
+
+    Batches go to the flow's task runner (`pressline_flow.with_options(task_runner=task_runner(...))`).
+    """
     logger = get_run_logger()
     started = time.perf_counter()
     started_at = datetime.now(timezone.utc)
@@ -159,6 +214,7 @@ def pressline_flow(
     finally:
         lock.release()
     rows = outcome.report.rows
+    seconds = time.perf_counter() - started
     summary = RunSummary(
         run_id=run_id,
         files_read=outcome.loaded,
@@ -168,7 +224,12 @@ def pressline_flow(
         rejected=rows["rejected"],
         removed_lines=rows["removed_lines"],
         duplicates=outcome.duplicates,
-        seconds=round(time.perf_counter() - started, 2),
+        batches=outcome.batches,
+        batches_resumed=outcome.batches_resumed,
+        workers=outcome.workers,
+        seconds=round(seconds, 2),
+        stage_seconds={stage: round(value, 3) for stage, value in sorted(outcome.report.stage_seconds.items())},
+        orchestration_seconds=round(max(0.0, seconds - outcome.critical_seconds), 3),
         warehouse=str(warehouse),
     )
     logger.info("Run %s finished: %s", run_id, json.dumps(summary.as_dict()))
@@ -189,7 +250,9 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
     dropped = load.recover(staging_dir, warehouse)
     if dropped:
         logger.warning("Removed what interrupted runs left behind: %s", ", ".join(dropped))
-    sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
+    flow_stages = RunReport()
+    with flow_stages.timing("plan"):
+        sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
     logger.info("Run %s: %d input files to load, %d unchanged since loaded, batches of %d",
                 run_id, len(sources), unchanged, batch_size)
     outcome = _Outcome(len(sources), unchanged, RunReport())
@@ -198,52 +261,79 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
         return outcome
     staging = load.RunStaging(staging_dir, run_id)
     try:
-        validator = ArticleValidator(expectations_dir)
-        _process(sources, staging, validator, batch_size, started_at, options, outcome.report)
-        duplicates = _timed(outcome.report, "dedup", dedup_task, staging, warehouse, set(fingerprints), full_refresh)
+        suite = expectations_dir / "articles.json"
+        _process(sources, fingerprints, staging, suite, batch_size, started_at, options, outcome)
+        with flow_stages.timing("dedup"):
+            duplicates = dedup_task(staging, warehouse, set(fingerprints), full_refresh)
         outcome.duplicates = sum(1 for kept in duplicates.values() if kept is not None)
-        outcome.batch_failures = BatchValidator(expectations_dir).failed(outcome.report.metrics(), run_name=run_id)
-        docs_index = validator.build_data_docs(staging.directory / "docs")
+        with flow_stages.timing("validate"):
+            outcome.batch_failures = BatchValidator(expectations_dir).failed(outcome.report.metrics(), run_name=run_id)
+            docs_index = ArticleValidator(expectations_dir).build_data_docs(staging.directory / "docs",
+                                                                            staging.validation_results())
         staging.write_batch("inputs", 0, load.inputs_table(fingerprints, run_id))
         staging.write_batch("runs", 0, _run_row(run_id, outcome, started_at, raw))
-        _timed(outcome.report, "load", publish_task, staging, warehouse, full_refresh, duplicates)
+        with flow_stages.timing("load"):
+            publish_task(staging, warehouse, full_refresh, duplicates)
     finally:
         staging.discard()
+    outcome.report.merge(flow_stages)
+    outcome.critical_seconds += sum(flow_stages.stage_seconds.values())
     _publish_artifacts(run_id, warehouse, outcome, warehouse / load.DOCS_DIR / run_id / docs_index.name)
     return outcome
 
 
-def _process(sources: list[ingest.Source], staging: load.RunStaging, validator: ArticleValidator, batch_size: int,
-             started_at: datetime, options: ingest.IngestOptions, report: RunReport) -> None:
-    """Run the stages batch by batch into staging, adding what each batch wrote to `report`."""
+def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerprint], staging: load.RunStaging,
+             suite: Path, batch_size: int, started_at: datetime, options: ingest.IngestOptions,
+             outcome: _Outcome) -> None:
+    """Run every batch into its checkpoint and adopt the checkpoints into the run's staging.
+
+    One batch runs inline (no worker to start); more go to the flow's task runner. Prefect's
+    cache answers only for batches whose checkpoint is still in staging (a failed run's work);
+    the others are run afresh, since a published batch's checkpoint is gone.
+    """
     logger = get_run_logger()
-    batches = -(-len(sources) // batch_size)
-    for batch_no, first in enumerate(range(0, len(sources), batch_size)):
-        ingested = _timed(report, "ingest", ingest_task, batch_no, sources[first:first + batch_size], started_at,
-                          options)
-        cleaned = _timed(report, "clean", clean_task, batch_no, ingested.documents)
-        extracted = _timed(report, "extract", extract_task, batch_no, cleaned, staging.run_id)
-        passed, quarantined, validation = _timed(report, "validate", validate_task, batch_no, validator,
-                                                 extracted.articles, started_at, staging.run_id)
-        tables = {
-            "signatures": _timed(report, "dedup", signatures_task, batch_no, passed),
-            "articles": passed,
-            "quarantine": quarantined,
-            "rejected": pipeline.rejected_table(ingested.rejections + extracted.rejections, staging.run_id),
-            "removed_lines": extracted.removed_lines,
-        }
-        _timed(report, "load", stage_task, batch_no, staging, tables, validation)
-        report.add_batch(tables)
-        done = min(first + batch_size, len(sources))
-        logger.info("Batch %d/%d done: %d of %d input files", batch_no + 1, batches, done, len(sources),
-                    extra={PROGRESS_KEY: (done, len(sources))})
+    batches = [sources[first:first + batch_size] for first in range(0, len(sources), batch_size)]
+    keys = [pipeline.batch_key(batch, fingerprints, options, suite) for batch in batches]
+    arguments = [dict(batch_no=number, key=key, sources=batch, staging_root=staging.root, run_id=staging.run_id,
+                      ingested_at=started_at, options=options, suite=suite)
+                 for number, (batch, key) in enumerate(zip(batches, keys))]
+    fresh = batch_task.with_options(refresh_cache=True)
+    tasks = [batch_task if load.BatchCheckpoint(staging.root, key).done() else fresh for key in keys]
+    results: dict[int, dict] = {}
+    if len(batches) == 1:
+        results[0] = _batch_result(tasks[0](**arguments[0], return_state=True))
+    else:
+        futures = {task_.submit(**kwargs): kwargs["batch_no"] for task_, kwargs in zip(tasks, arguments)}
+        for future in as_completed(list(futures)):
+            future.wait()
+            results[futures[future]] = _batch_result(future.state)
+            done = sum(len(batches[number]) for number in results)
+            logger.info("Batch %d/%d done: %d of %d input files", len(results), len(batches), done, len(sources),
+                        extra={PROGRESS_KEY: (done, len(sources))})
+    missing = [number for number, key in enumerate(keys) if not load.BatchCheckpoint(staging.root, key).done()]
+    if missing:
+        raise RuntimeError(f"the checkpoints of batches {missing} disappeared from {staging.root} during the run")
+    lanes: dict[str, float] = {}
+    for number, key in enumerate(keys):
+        result = results[number]
+        report = RunReport.from_json(result["report"])
+        if result["resumed"]:
+            outcome.batches_resumed += 1
+            report.stage_seconds.clear()
+        lanes[result["worker"]] = lanes.get(result["worker"], 0.0) + sum(report.stage_seconds.values())
+        outcome.report.merge(report)
+        staging.checkpoints.append(load.BatchCheckpoint(staging.root, key))
+    outcome.batches, outcome.workers = len(batches), len(lanes)
+    outcome.critical_seconds += max(lanes.values(), default=0.0)
+    if outcome.batches_resumed:
+        logger.info("Resumed %d of %d batches from an earlier run's checkpoints", outcome.batches_resumed,
+                    len(batches))
 
 
-def _timed(report: RunReport, stage: str, task_function, *args):
-    """Call a task and add its wall time (Prefect's bookkeeping included) to the stage."""
-    started = time.perf_counter()
-    result = task_function(*args)
-    report.add_time(stage, time.perf_counter() - started)
+def _batch_result(state: State) -> dict:
+    """A batch task's report; a result Prefect served from its cache counts as resumed."""
+    result = dict(state.result())
+    result["resumed"] = result["resumed"] or state.name == "Cached"
     return result
 
 

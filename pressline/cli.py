@@ -1,9 +1,11 @@
 """The `pressline` command: a thin layer over the engine and the Prefect flow."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
+import urllib.parse
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -68,8 +70,10 @@ class _ProgressHandler(logging.Handler):
 
 
 @contextmanager
-def _progress_display():
-    if console.is_terminal:
+def _progress_display(enabled: bool = True):
+    if not enabled:
+        yield
+    elif console.is_terminal:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("starting Prefect's embedded API ...", total=None)
@@ -99,6 +103,18 @@ def _one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {lines[0] if lines else 'no message'}"
 
 
+def _local_path(value: str) -> Path:
+    """A path or a file:// URL. Other URL schemes are refused: publishing needs atomic renames and
+    symlinks, which object stores do not have (a shared POSIX file system, such as NFS, works)."""
+    if "://" not in value:
+        return Path(value)
+    parsed = urllib.parse.urlparse(value)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        raise UsageProblem(f"'{value}': only local paths and file:// URLs are supported "
+                           "(a shared file system such as NFS works across machines)")
+    return Path(urllib.parse.unquote(parsed.path))
+
+
 def _check_directories(raw_dir: Path, staging_dir: Path, warehouse_dir: Path, expectations_dir: Path) -> None:
     if not raw_dir.exists():
         raise UsageProblem(f"raw dir '{raw_dir}' does not exist")
@@ -119,15 +135,25 @@ def _check_directories(raw_dir: Path, staging_dir: Path, warehouse_dir: Path, ex
 
 @app.command()
 def run(
-    raw_dir: Path = typer.Option(Path("raw"), "--raw-dir",
-                                 help="Folder of dumps, read recursively: .txt, .jsonl, .warc, .wet (each also .gz)."),
-    staging_dir: Path = typer.Option(Path("staging"), "--staging-dir",
-                                     help="Scratch space of runs; a run publishes from here."),
-    warehouse_dir: Path = typer.Option(Path("warehouse"), "--warehouse-dir",
+    raw_dir: str = typer.Option("raw", "--raw-dir", metavar="PATH",
+                                 help="Folder of dumps, read recursively: .txt, .jsonl, .warc, .wet (each also .gz). "
+                                      "A path or a file:// URL, as for the other folders."),
+    staging_dir: str = typer.Option("staging", "--staging-dir", metavar="PATH",
+                                     help="Scratch space of runs, and checkpoints of finished batches that a "
+                                          "re-run after a failure resumes from."),
+    warehouse_dir: str = typer.Option("warehouse", "--warehouse-dir", metavar="PATH",
                                        help="Where the Parquet tables are published."),
-    expectations_dir: Path = typer.Option(Path("expectations"), "--expectations-dir",
+    expectations_dir: str = typer.Option("expectations", "--expectations-dir", metavar="PATH",
                                           help="Folder holding the Great Expectations suite articles.json."),
-    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Documents per task run."),
+    batch_size: int = typer.Option(500, "--batch-size", min=1,
+                                   help="Input files per task run; a task run costs Prefect about 10-20 ms."),
+    workers: int = typer.Option(os.cpu_count() or 1, "--workers", min=1,
+                                help="Batches processed at once, each in its own process (default: all cores)."),
+    task_runner_kind: str = typer.Option("process", "--task-runner", metavar="[process|dask]",
+                                         help="Where batches run: a local process pool, or a Dask cluster "
+                                              "(a local one with --workers processes unless --dask-address)."),
+    dask_address: str | None = typer.Option(None, "--dask-address", metavar="tcp://HOST:PORT",
+                                            help="Scheduler of an existing Dask cluster (implies --task-runner dask)."),
     full_refresh: bool = typer.Option(False, "--full-refresh",
                                       help="Re-load every input and rebuild the tables from scratch "
                                            "(by default unchanged inputs are skipped)."),
@@ -146,15 +172,23 @@ def run(
     prefect_home: Path = typer.Option(Path(".prefect"), "--prefect-home", envvar="PREFECT_HOME",
                                       help="Prefect's state folder (embedded SQLite API)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's flow and task log lines."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run's summary as one JSON object "
+                                                       "(with seconds per stage) instead of a table."),
 ) -> None:
     """Run the pipeline once: ingest, clean, extract, validate, and publish to the warehouse."""
     started = time.perf_counter()
+    if dask_address:
+        task_runner_kind = "dask"
     try:
+        if task_runner_kind not in ("process", "dask"):
+            raise UsageProblem(f"--task-runner must be 'process' or 'dask', not '{task_runner_kind}'")
+        raw_dir, staging_dir, warehouse_dir, expectations_dir = (
+            _local_path(value) for value in (raw_dir, staging_dir, warehouse_dir, expectations_dir))
         _check_directories(raw_dir, staging_dir, warehouse_dir, expectations_dir)
     except UsageProblem as problem:
         _fail(str(problem))
     _prefect_environment(prefect_home, verbose)
-    from flows.pipeline import BatchChecksFailed, pressline_flow
+    from flows.pipeline import BatchChecksFailed, run_pipeline
     from pressline.lock import LockBusy
     from pressline.validate import ArticleValidator
 
@@ -162,9 +196,12 @@ def run(
         ArticleValidator(expectations_dir)
     except ValueError as problem:
         _fail(str(problem))
-    with _progress_display():
+    with _progress_display(enabled=not as_json):
         try:
-            state = pressline_flow(
+            state = run_pipeline(
+                task_runner_kind,
+                workers,
+                dask_address,
                 raw_dir=str(raw_dir),
                 staging_dir=str(staging_dir),
                 warehouse_dir=str(warehouse_dir),
@@ -176,7 +213,6 @@ def run(
                 jsonl_text_field=jsonl_text_field,
                 jsonl_id_field=jsonl_id_field,
                 jsonl_url_field=jsonl_url_field,
-                return_state=True,
             )
             outcome = state.result(raise_on_failure=False)
         except Exception as err:  # noqa: BLE001 - the user gets one line; Prefect keeps the details
@@ -185,23 +221,28 @@ def run(
         errors.print(f"[bold red]error:[/] {escape(str(outcome))}", soft_wrap=True)
         raise typer.Exit(3)
     if isinstance(outcome, BatchChecksFailed):
-        _print_summary({**outcome.summary, "wall_seconds": round(time.perf_counter() - started, 1)})
+        _print_summary({**outcome.summary, "wall_seconds": round(time.perf_counter() - started, 1)}, as_json)
         errors.print(f"[bold yellow]warning:[/] {escape(str(outcome))}", soft_wrap=True)
         raise typer.Exit(4 if strict else 0)
     if isinstance(outcome, BaseException):
         errors.print(f"[bold red]error:[/] the run failed and published nothing: {escape(_one_line(outcome))}",
                      soft_wrap=True)
         raise typer.Exit(1)
-    summary = outcome
-    _print_summary({**summary, "wall_seconds": round(time.perf_counter() - started, 1)})
+    _print_summary({**outcome, "wall_seconds": round(time.perf_counter() - started, 1)}, as_json)
 
 
-def _print_summary(summary: dict) -> None:
+def _print_summary(summary: dict, as_json: bool = False) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
     table = Table(title=f"pressline run {summary['run_id']}", show_header=False)
+    summary = {**summary, "batches_resumed_label": f"{summary['batches']} ({summary['batches_resumed']})"}
     for label, key in (("files read", "files_read"), ("files unchanged (skipped)", "files_unchanged"),
                        ("articles written", "articles"),
                        ("quarantined", "quarantined"), ("rejected", "rejected"),
                        ("removed lines", "removed_lines"), ("duplicates flagged", "duplicates"),
+                       ("batches (resumed from checkpoints)", "batches_resumed_label"),
+                       ("worker processes", "workers"),
                        ("seconds in the flow", "seconds"),
                        ("seconds in all (with Prefect start-up)", "wall_seconds")):
         table.add_row(label, str(summary[key]))

@@ -1,6 +1,8 @@
 """Write batches to staging, then publish them into the warehouse as one atomic snapshot.
 
-A run only ever writes under `staging/<run_id>/`. Publishing builds the complete next
+A run only ever writes under `staging/`: each batch into a checkpoint folder
+(`staging/_batches/<key>/`, kept across a failure so a re-run resumes), the rest under
+`staging/<run_id>/`. Publishing builds the complete next
 state of every table there (hard links to the unchanged files of the current snapshot,
 new files for the run's rows, rewrites of files that held re-processed doc_ids), moves it
 to `warehouse/_snapshots/<run_id>/`, and then commits by atomically replacing the
@@ -19,7 +21,7 @@ import re
 import shutil
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,6 +38,10 @@ CURRENT = "_current"
 SNAPSHOT_INFO = "_snapshot.json"
 VALIDATION_DIR = "_validation"
 DOCS_DIR = "_docs"
+# Finished batches waiting to be published, under the staging root; see BatchCheckpoint.
+CHECKPOINTS = "_batches"
+CHECKPOINT_SUMMARY = "summary.json"
+PARTIAL_SUFFIX = ".partial-"
 # A touched partition's files below this size are merged into one; larger ones are kept.
 COMPACT_BELOW_BYTES = 128 * 1024 * 1024
 MAX_ROWS_PER_FILE = 250_000
@@ -73,11 +79,53 @@ def with_partition_keys(table: pa.Table) -> pa.Table:
 
 
 @dataclass(frozen=True, slots=True)
+class BatchCheckpoint:
+    """A processed batch's tables and validation result, kept until a run publishes them.
+
+    Named by the batch's key (a hash of its inputs, options and code), so a run that
+    re-does the work of a failed one finds the batches that were finished and resumes
+    instead of redoing them. Written into a temp folder renamed into place when complete:
+    the folder exists only when the whole batch does.
+    """
+
+    root: Path
+    key: str
+
+    @property
+    def directory(self) -> Path:
+        return self.root / CHECKPOINTS / self.key
+
+    def done(self) -> bool:
+        return (self.directory / CHECKPOINT_SUMMARY).is_file()
+
+    def summary(self) -> dict:
+        return json.loads((self.directory / CHECKPOINT_SUMMARY).read_text(encoding="utf-8"))
+
+    def write(self, tables: dict[str, pa.Table], validation: dict, summary: dict) -> None:
+        partial = self.root / CHECKPOINTS / f"{self.key}{PARTIAL_SUFFIX}{uuid.uuid4().hex[:8]}"
+        partial.mkdir(parents=True)
+        try:
+            for name, table in tables.items():
+                if table.num_rows:
+                    pq.write_table(table.cast(schema.TABLES[name]), partial / f"{name}.parquet", compression="zstd")
+            (partial / "validation.json").write_text(json.dumps(validation, default=str), encoding="utf-8")
+            (partial / CHECKPOINT_SUMMARY).write_text(json.dumps(summary), encoding="utf-8")
+            try:
+                os.rename(partial, self.directory)
+            except OSError:
+                if not self.done():  # another worker finishing the same batch first is fine
+                    raise
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+@dataclass(slots=True)
 class RunStaging:
-    """The staging area of one run."""
+    """The staging area of one run: its own folder plus the batch checkpoints it publishes."""
 
     root: Path
     run_id: str
+    checkpoints: list[BatchCheckpoint] = field(default_factory=list)
 
     @property
     def directory(self) -> Path:
@@ -95,21 +143,34 @@ class RunStaging:
         return target
 
     def discard(self) -> None:
-        """Remove what is left of this run's staging (nothing after a publish; all after a failure)."""
+        """Remove this run's own folder; finished batch checkpoints stay for a run that resumes."""
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def write_validation(self, batch_no: int, result: dict) -> None:
-        """Keep GX's validation result of a batch; published under `warehouse/_validation/<run_id>/`."""
-        target = self.directory / "validation" / f"batch-{batch_no:06d}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(result, default=str), encoding="utf-8")
+    def discard_checkpoints(self) -> None:
+        """After a publish every checkpoint is either published or stale (its inputs changed)."""
+        shutil.rmtree(self.root / CHECKPOINTS, ignore_errors=True)
+
+    def validation_results(self) -> list[dict]:
+        """GX results of the run's batches, in batch order."""
+        return [json.loads((checkpoint.directory / "validation.json").read_text(encoding="utf-8"))
+                for checkpoint in self.checkpoints]
 
     def staged(self, table_name: str) -> pa.Table:
-        folder = self.directory / "batches" / table_name
+        """Everything staged for one table; rows from checkpoints are stamped with this run's id."""
         target_schema = schema.TABLES[table_name]
-        if not folder.exists():
+        files = [checkpoint.directory / f"{table_name}.parquet" for checkpoint in self.checkpoints]
+        files = [str(path) for path in files if path.is_file()]
+        folder = self.directory / "batches" / table_name
+        if folder.exists():
+            files += sorted(str(path) for path in folder.glob("*.parquet"))
+        if not files:
             return target_schema.empty_table()
-        return ds.dataset(folder, schema=target_schema, format="parquet").to_table()
+        table = ds.dataset(files, schema=target_schema, format="parquet").to_table()
+        if "run_id" in table.column_names:
+            index = table.schema.get_field_index("run_id")
+            table = table.set_column(index, table.schema.field(index),
+                                     pa.array([self.run_id] * table.num_rows, pa.string()))
+        return table
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +300,7 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
     _commit(warehouse, target)
     _keep_results(staging, warehouse)
     staging.discard()
+    staging.discard_checkpoints()
     prune_snapshots(warehouse, retain)
     return PublishResult(staging.run_id, rows, written, linked)
 
@@ -389,12 +451,15 @@ def _commit(warehouse: Path, snapshot: Path) -> None:
 
 def _keep_results(staging: RunStaging, warehouse: Path) -> None:
     """GX's results and Data Docs of the run, kept beside the tables (outside the snapshots)."""
-    for folder, target_root in (("validation", VALIDATION_DIR), ("docs", DOCS_DIR)):
-        source = staging.directory / folder
-        if source.exists():
-            target = warehouse / target_root / staging.run_id
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _move(source, target)
+    results = warehouse / VALIDATION_DIR / staging.run_id
+    for number, result in enumerate(staging.validation_results()):
+        results.mkdir(parents=True, exist_ok=True)
+        (results / f"batch-{number:06d}.json").write_text(json.dumps(result), encoding="utf-8")
+    docs = staging.directory / "docs"
+    if docs.exists():
+        target = warehouse / DOCS_DIR / staging.run_id
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _move(docs, target)
 
 
 def prune_snapshots(warehouse: Path, retain: int = 2) -> list[str]:
@@ -412,12 +477,16 @@ def prune_snapshots(warehouse: Path, retain: int = 2) -> list[str]:
 
 
 def recover(staging_root: Path, warehouse: Path) -> list[str]:
-    """Drop what killed runs left: their staging dirs, and snapshots that were never committed."""
+    """Drop what killed runs left: their staging dirs, half-written checkpoints, and snapshots
+    that were never committed. Finished checkpoints stay: the next run resumes from them."""
     dropped = []
     if staging_root.exists():
-        for run_dir in sorted(path for path in staging_root.iterdir() if path.is_dir()):
+        for run_dir in sorted(path for path in staging_root.iterdir() if path.is_dir() and path.name != CHECKPOINTS):
             shutil.rmtree(run_dir, ignore_errors=True)
             dropped.append(run_dir.name)
+        for partial in sorted((staging_root / CHECKPOINTS).glob(f"*{PARTIAL_SUFFIX}*")):
+            shutil.rmtree(partial, ignore_errors=True)
+            dropped.append(partial.name)
     current = current_snapshot(warehouse)
     folder = warehouse / SNAPSHOTS
     if folder.exists():

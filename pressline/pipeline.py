@@ -5,17 +5,23 @@ testable without Prefect and the flow stays a thin orchestration layer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pressline import schema
+from pressline import __version__, dedup, schema
 from pressline.clean import CleanedDocument, LineMemory, clean, clean_many
 from pressline.extract import Fields, extract
 from pressline.ingest import Document, IngestOptions, Rejection, Source, iter_records
-from pressline.validate import ValidationOutcome
+from pressline.load import BatchCheckpoint, Fingerprint
+from pressline.report import RunReport
+from pressline.validate import ArticleValidator, ValidationOutcome
 
 
 @dataclass(slots=True)
@@ -36,6 +42,64 @@ class ExtractedBatch:
     articles: pa.Table
     removed_lines: pa.Table
     rejections: list[Rejection]
+
+
+def batch_key(sources: list[Source], fingerprints: dict[str, Fingerprint], options: IngestOptions,
+              suite: Path) -> str:
+    """What a batch's output depends on: its inputs' content, the options, the suite and the code.
+
+    The same key means the same rows (up to the run id and ingest time stamped on them),
+    so a finished batch can be reused by a later run instead of being processed again.
+    """
+    inputs = [(source.relative_path, source.problem, asdict(fingerprints[source.relative_path])
+               if source.relative_path in fingerprints else None) for source in sources]
+    material = json.dumps([_code_digest(), asdict(options), hashlib.sha256(suite.read_bytes()).hexdigest(), inputs],
+                          sort_keys=True, default=str)
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+@cache
+def _code_digest() -> str:
+    """The engine's version and its files (code, rules, model): changing any of them changes every batch key."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".toml", ".npz", ".json"}:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def process_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions,
+                  validator: ArticleValidator, checkpoint: BatchCheckpoint, run_id: str, run_name: str) -> RunReport:
+    """Every stage of one batch, written to its checkpoint; returns what the batch did.
+
+    One call per batch, so a worker process gets a list of file names and hands back a
+    small report: documents never travel between processes.
+    """
+    report = RunReport()
+    with report.timing("ingest"):
+        ingested = ingest_batch(sources, ingested_at, options)
+    with report.timing("clean"):
+        cleaned = clean_batch(ingested.documents)
+    with report.timing("extract"):
+        extracted = extract_batch(cleaned, run_id)
+    with report.timing("validate"):
+        outcome = validator.validate(extracted.articles, ingested_at, run_name=run_name)
+        passed, quarantined = split_quarantine(extracted.articles, outcome)
+    with report.timing("dedup"):
+        signatures = dedup.signatures_table(passed)
+    tables = {
+        "articles": passed,
+        "quarantine": quarantined,
+        "rejected": rejected_table(ingested.rejections + extracted.rejections, run_id),
+        "removed_lines": extracted.removed_lines,
+        "signatures": signatures,
+    }
+    report.add_batch(tables)
+    with report.timing("load"):
+        checkpoint.write(tables, outcome.results_json, report.to_json())
+    return report
 
 
 def ingest_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions | None = None) -> IngestedBatch:

@@ -5,8 +5,11 @@ it is plain Python so the figures can be tested without Prefect.
 """
 from __future__ import annotations
 
+import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,6 +40,28 @@ class RunReport:
 
     def add_time(self, stage: str, seconds: float) -> None:
         self.stage_seconds[stage] += seconds
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add_time(stage, time.perf_counter() - started)
+
+    def merge(self, other: RunReport) -> None:
+        """Add another batch's report (batches may run in other processes and come back as JSON)."""
+        for counter in ("rows", "publishers", "removed_reasons", "quarantine_reasons", "stage_seconds"):
+            getattr(self, counter).update(getattr(other, counter))
+        self.dated_articles += other.dated_articles
+
+    def to_json(self) -> dict:
+        return {item.name: dict(value) if isinstance(value := getattr(self, item.name), Counter) else value
+                for item in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RunReport:
+        return cls(**{key: Counter(value) if isinstance(value, dict) else value for key, value in data.items()})
 
     def metrics(self) -> dict[str, float]:
         """The shares the batch-level suite checks (an empty run counts as healthy)."""

@@ -97,19 +97,32 @@ class _Suite:
     def _run(self, frame: pd.DataFrame, parameters: dict, run_name: str | None) -> ExpectationSuiteValidationResult:
         from great_expectations.core.run_identifier import RunIdentifier
 
-        return self._definition.run(
+        result = self._definition.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters,
             result_format=RESULT_FORMAT,
             run_id=RunIdentifier(run_name=run_name) if run_name else None,
         )
+        self._clear_results()  # GX keeps every result in memory; ours are kept by the caller
+        return result
 
-    def build_data_docs(self, site_dir: Path) -> Path:
-        """Render the results validated so far as GX Data Docs (static HTML); returns the index page.
+    def _clear_results(self) -> None:
+        for key in self._results_store.list_keys():
+            self._results_store.remove_key(key)
 
-        The results were kept in the context's in-memory store for this; it is emptied here so
-        the next run's site starts clean.
+    def build_data_docs(self, site_dir: Path, results: list[dict]) -> Path:
+        """Render validation results (as `results_json` of the batches) as GX Data Docs; returns the index page.
+
+        The results come back as JSON because the batches may have been validated in other
+        processes or machines, or by an earlier run this one resumed.
         """
+        from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
         site_name = f"{self.suite_name}_site"
         if site_name not in self._context.get_site_names():
             self._context.add_data_docs_site(site_name, {
@@ -118,9 +131,18 @@ class _Suite:
                                   "base_directory": str(site_dir.resolve())},
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             })
+        suite_id = ExpectationSuiteIdentifier(name=self.suite_name)
+        for number, result_json in enumerate(results):
+            if not result_json.get("results"):
+                continue  # an empty batch: GX did not run, there is nothing to render
+            result = expectationSuiteValidationResultSchema.load(result_json)
+            run = result.meta.get("run_id") or {}
+            result.meta["run_id"] = RunIdentifier(run_name=run.get("run_name"), run_time=run.get("run_time"))
+            key = ValidationResultIdentifier(expectation_suite_identifier=suite_id, run_id=result.meta["run_id"],
+                                             batch_identifier=f"batch-{number:06d}")
+            self._results_store.set(key, result)
         self._context.build_data_docs(site_names=[site_name])
-        for key in self._results_store.list_keys():
-            self._results_store.remove_key(key)
+        self._clear_results()
         return site_dir / "index.html"
 
 

@@ -59,10 +59,10 @@ def test_unwritable_warehouse_is_one_clear_line(tmp_path: Path) -> None:
 def test_a_failing_run_is_one_line_and_exit_1(tmp_path: Path, monkeypatch) -> None:
     import flows.pipeline
 
-    def broken_flow(**kwargs):
+    def broken_flow(*args, **kwargs):
         raise OSError(28, "No space left on device\nsecond line of detail")
 
-    monkeypatch.setattr(flows.pipeline, "pressline_flow", broken_flow)
+    monkeypatch.setattr(flows.pipeline, "run_pipeline", broken_flow)
     result = runner.invoke(app, ["run", "--raw-dir", str(RAW), "--staging-dir", str(tmp_path / "s"),
                                  "--warehouse-dir", str(tmp_path / "w"), "--expectations-dir",
                                  str(ROOT / "expectations"), "--prefect-home", str(tmp_path / "p")])
@@ -76,13 +76,14 @@ def test_failed_batch_checks_warn_and_exit_0_unless_strict(tmp_path: Path, monke
     import flows.pipeline
 
     summary = {"run_id": "r1", "files_read": 30, "files_unchanged": 0, "articles": 30, "quarantined": 0,
-               "rejected": 0, "removed_lines": 10, "duplicates": 0, "seconds": 1.0, "warehouse": "w"}
+               "rejected": 0, "removed_lines": 10, "duplicates": 0, "batches": 1, "batches_resumed": 0,
+               "workers": 1, "seconds": 1.0, "warehouse": "w"}
 
     class FailedState:
         def result(self, raise_on_failure: bool = True):
             return flows.pipeline.BatchChecksFailed("batch-level expectations failed: most_articles_dated", summary)
 
-    monkeypatch.setattr(flows.pipeline, "pressline_flow", lambda **kwargs: FailedState())
+    monkeypatch.setattr(flows.pipeline, "run_pipeline", lambda *args, **kwargs: FailedState())
     result = runner.invoke(app, ["run", "--raw-dir", str(RAW), "--staging-dir", str(tmp_path / "s"),
                                  "--warehouse-dir", str(tmp_path / "w"), "--expectations-dir",
                                  str(ROOT / "expectations"), "--prefect-home", str(tmp_path / "p"), *flags])

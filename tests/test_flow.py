@@ -12,6 +12,7 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.pipeline import pressline_flow
+from pressline import load
 from pressline.lock import LockBusy, WarehouseLock
 from tests.conftest import RAW, ROOT, load_seed_gold
 
@@ -187,8 +188,6 @@ def test_a_write_error_fails_cleanly_and_leaves_the_warehouse(first_run: dict, w
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    from pressline import load
-
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -196,10 +195,35 @@ def test_a_write_error_fails_cleanly_and_leaves_the_warehouse(first_run: dict, w
     monkeypatch.setattr(load, "_write_file", disk_full)
     state = pressline_flow(raw_dir=str(workspace / "raw"), staging_dir=str(workspace / "staging"),
                            warehouse_dir=str(workspace / "warehouse"), expectations_dir=str(ROOT / "expectations"),
-                           full_refresh=True, return_state=True)
+                           batch_size=3, full_refresh=True, return_state=True)
     assert state.is_failed()
     assert _parquet_contents(workspace) == before
+    assert [path.name for path in (workspace / "staging").iterdir()] == [load.CHECKPOINTS]
+    finished = list((workspace / "staging" / load.CHECKPOINTS).iterdir())
+    assert len(finished) == 3 and all((path / load.CHECKPOINT_SUMMARY).is_file() for path in finished)
+
+
+def test_a_rerun_after_a_failure_resumes_from_the_finished_batches(first_run: dict, workspace: Path) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    bookkeeping = ["run_id", "ingested_at"]
+    before = table(workspace, "articles").drop(columns=bookkeeping)
+    resumed = pressline_flow(raw_dir=str(workspace / "raw"), staging_dir=str(workspace / "staging"),
+                             warehouse_dir=str(workspace / "warehouse"), expectations_dir=str(ROOT / "expectations"),
+                             batch_size=3, full_refresh=True)
+    assert resumed["batches"] == resumed["batches_resumed"] == 3
+    after = table(workspace, "articles")
+    pd.testing.assert_frame_equal(before, after.drop(columns=bookkeeping))
+    assert set(after["run_id"]) == {resumed["run_id"]}, "resumed rows belong to the run that published them"
     assert not any((workspace / "staging").iterdir())
+
+    async def batch_states() -> list[str]:
+        async with get_client() as client:
+            return [run.state_name for run in await client.read_task_runs() if run.name.startswith("batch-")]
+
+    assert asyncio.run(batch_states()).count("Cached") >= 3, "Prefect's task cache served the finished batches"
 
 
 def test_failed_batch_checks_end_the_run_failed_but_publish_the_data(harness, tmp_path: Path) -> None:

@@ -108,6 +108,47 @@ def test_recover_drops_staging_of_dead_runs(tmp_path: Path) -> None:
     assert not staging.directory.exists()
 
 
+def checkpoint_of(tmp_path: Path, key: str, articles: list[dict]) -> load.BatchCheckpoint:
+    checkpoint = load.BatchCheckpoint(tmp_path / "staging", key)
+    checkpoint.write({"articles": pa.Table.from_pylist(articles, schema=schema.ARTICLES)}, {"results": []},
+                     {"rows": {"articles": len(articles)}})
+    return checkpoint
+
+
+def test_a_checkpoint_is_whole_or_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    checkpoint = checkpoint_of(tmp_path, "k1", [article("a")])
+    assert checkpoint.done() and checkpoint.summary() == {"rows": {"articles": 1}}
+
+    def killed(*args, **kwargs):
+        raise OSError("killed mid-write")
+
+    monkeypatch.setattr(load.os, "rename", killed)
+    with pytest.raises(OSError):
+        checkpoint_of(tmp_path, "k2", [article("b")])
+    assert not load.BatchCheckpoint(tmp_path / "staging", "k2").done()
+    assert sorted(path.name for path in (tmp_path / "staging" / load.CHECKPOINTS).iterdir()) == ["k1"]
+
+
+def test_recover_keeps_finished_checkpoints_and_drops_partial_ones(tmp_path: Path) -> None:
+    checkpoint_of(tmp_path, "k1", [article("a")])
+    partial = tmp_path / "staging" / load.CHECKPOINTS / f"k2{load.PARTIAL_SUFFIX}1234"
+    partial.mkdir()
+    stage(tmp_path, "r1", [article("b")])
+    assert load.recover(tmp_path / "staging", tmp_path / "warehouse") == ["r1", partial.name]
+    assert sorted(path.name for path in (tmp_path / "staging" / load.CHECKPOINTS).iterdir()) == ["k1"]
+
+
+def test_publishing_checkpoints_stamps_the_run_and_clears_them(tmp_path: Path) -> None:
+    staging = load.RunStaging(tmp_path / "staging", "r2",
+                              [checkpoint_of(tmp_path, "k1", [article("a", run_id="r-failed")]),
+                               checkpoint_of(tmp_path, "k2", [article("b", run_id="r-failed")])])
+    load.publish(staging, tmp_path / "warehouse")
+    frame = read_articles(tmp_path / "warehouse")
+    assert list(frame["doc_id"]) == ["a", "b"] and set(frame["run_id"]) == {"r2"}
+    assert len(list((tmp_path / "warehouse" / load.VALIDATION_DIR / "r2").glob("*.json"))) == 2
+    assert not (tmp_path / "staging" / load.CHECKPOINTS).exists()
+
+
 def test_partition_dataset_reads_typed_with_pyarrow(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
     load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)

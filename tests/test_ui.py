@@ -209,12 +209,11 @@ def test_the_run_is_completed_on_the_server_with_every_task(flow_run: FlowRun,
     assert all(task.state is not None and task.state.is_completed() for task in tasks)
     batches = -(-sum(path.is_file() for path in RAW.rglob("*")) // BATCH_SIZE)
     assert batches > 1
-    per_batch = ("ingest", "clean", "extract", "validate", "signatures", "stage")
-    expected = {**{name: batches for name in per_batch}, "plan": 1, "dedup": 1, "publish": 1}
+    expected = {"batch": batches, "plan": 1, "dedup": 1, "publish": 1}
     counts = Counter(task.name.split("-")[0] for task in tasks)
     assert {name: counts[name] for name in expected} == expected
-    assert {task.name for task in tasks if task.name.startswith("ingest-")} == {
-        f"ingest-{batch}" for batch in range(batches)}
+    assert {task.name for task in tasks if task.name.startswith("batch-")} == {
+        f"batch-{batch}" for batch in range(batches)}
 
 
 def test_api_url_is_found_while_the_server_answers_not_from_a_stale_file(server: Server, tmp_path: Path) -> None:
