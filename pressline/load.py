@@ -21,6 +21,7 @@ import re
 import shutil
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,6 +47,10 @@ PARTIAL_SUFFIX = ".partial-"
 COMPACT_BELOW_BYTES = 128 * 1024 * 1024
 MAX_ROWS_PER_FILE = 250_000
 ROW_GROUP_ROWS = 50_000
+# Publishing streams rows into the partitions: at most this many files open, each buffering fewer
+# rows than a row group before it writes one, so memory is bounded whatever the run's size.
+MAX_OPEN_FILES = 128
+PARTITIONED_ROW_GROUP_MIN = 256
 _SLUG_INVALID = re.compile(r"[^a-z0-9]+")
 
 
@@ -155,22 +160,29 @@ class RunStaging:
         return [json.loads((checkpoint.directory / "validation.json").read_text(encoding="utf-8"))
                 for checkpoint in self.checkpoints]
 
-    def staged(self, table_name: str) -> pa.Table:
-        """Everything staged for one table; rows from checkpoints are stamped with this run's id."""
-        target_schema = schema.TABLES[table_name]
+    def files(self, table_name: str) -> list[Path]:
+        """The staged files of one table: the checkpoints' in batch order, then the run's own."""
         files = [checkpoint.directory / f"{table_name}.parquet" for checkpoint in self.checkpoints]
-        files = [str(path) for path in files if path.is_file()]
-        folder = self.directory / "batches" / table_name
-        if folder.exists():
-            files += sorted(str(path) for path in folder.glob("*.parquet"))
-        if not files:
-            return target_schema.empty_table()
-        table = ds.dataset(files, schema=target_schema, format="parquet").to_table()
+        files = [path for path in files if path.is_file()]
+        return files + sorted((self.directory / "batches" / table_name).glob("*.parquet"))
+
+    def read(self, path: Path, table_name: str) -> pa.Table:
+        """One staged file, stamped with this run's id (a checkpoint may come from a failed run)."""
+        table = pq.read_table(path, schema=schema.TABLES[table_name])
         if "run_id" in table.column_names:
             index = table.schema.get_field_index("run_id")
             table = table.set_column(index, table.schema.field(index),
                                      pa.array([self.run_id] * table.num_rows, pa.string()))
         return table
+
+    def staged(self, table_name: str, columns: list[str] | None = None) -> pa.Table:
+        """Everything staged for one table (or some of its columns): for the small tables and columns."""
+        files = self.files(table_name)
+        if not files:
+            table = schema.TABLES[table_name].empty_table()
+            return table.select(columns) if columns else table
+        return ds.dataset([str(path) for path in files], schema=schema.TABLES[table_name],
+                          format="parquet").to_table(columns=columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,27 +281,28 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
     current = current_snapshot(warehouse)
     previous = None if full_refresh else current
     snapshot = staging.directory / "snapshot"
-    staged = {name: staging.staged(name) for name in schema.TABLES}
-    replaced_paths = _staged_values(staged, "source_path")
-    replaced_ids = _staged_values(staged, "doc_id") | doc_ids_of(previous, replaced_paths)
+    replaced_paths = _staged_values(staging, "source_path")
+    replaced_ids = _staged_values(staging, "doc_id") | doc_ids_of(previous, replaced_paths)
     written = linked = 0
-    for name, table in staged.items():
+    rows = {}
+    for name in schema.TABLES:
         key, dropped = ("doc_id", replaced_ids) if name in schema.KEYED_BY_DOC_ID else ("source_path", replaced_paths)
         if name not in schema.DOCUMENT_TABLES:
             dropped = set()
         patch = (duplicates or {}) if name in schema.DEDUPLICATED_TABLES else {}
-        new_parts = _split_by_partition(name, _apply_duplicates(table, patch))
+        new_files = staging.files(name)
         base = current if name == "runs" else previous  # the run history survives a full refresh
-        old_parts = _files_by_partition(base / name) if base else {}
-        for partition in sorted(set(new_parts) | set(old_parts)):
-            result = _build_partition(name, old_parts.get(partition, []), new_parts.get(partition),
-                                      key, dropped, patch, snapshot / name / partition, staging.run_id)
-            written, linked = written + result[0], linked + result[1]
+        rewrite, link = _plan_partitions(name, base, _partitions_of(name, new_files), key, dropped, patch)
         table_dir = snapshot / name
+        for path in link:
+            _link_or_copy(path, table_dir / path.relative_to(base / name))
+        pieces = _rows_to_write(name, staging, rewrite, new_files, key, dropped, patch)
+        rows[name] = sum(pq.read_metadata(path).num_rows for path in new_files)
+        files = _write_rows(name, pieces, table_dir, staging.run_id)
+        written, linked = written + files, linked + len(link)
         table_dir.mkdir(parents=True, exist_ok=True)
         if not _data_files(table_dir):
             _write_file(schema.TABLES[name].empty_table(), table_dir / EMPTY_FILE)
-    rows = {name: table.num_rows for name, table in staged.items()}
     (snapshot / SNAPSHOT_INFO).write_text(json.dumps(
         {"run_id": staging.run_id, "parent": previous.name if previous else None, "staged_rows": rows,
          "schema_version": schema.SCHEMA_VERSION, "pressline_version": __version__}), encoding="utf-8")
@@ -315,9 +328,9 @@ def signatures_before(warehouse: Path, replaced_paths: set[str], replaced_ids: s
     return table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=gone)))
 
 
-def _staged_values(staged: dict[str, pa.Table], column: str) -> set[str]:
-    return {value for name in schema.DOCUMENT_TABLES if column in staged[name].column_names
-            for value in staged[name].column(column).to_pylist()}
+def _staged_values(staging: RunStaging, column: str) -> set[str]:
+    return {value for name in schema.DOCUMENT_TABLES if column in schema.TABLES[name].names
+            for value in staging.staged(name, [column]).column(column).to_pylist()}
 
 
 def doc_ids_of(previous: Path | None, source_paths: set[str]) -> set[str]:
@@ -334,20 +347,17 @@ def doc_ids_of(previous: Path | None, source_paths: set[str]) -> set[str]:
     return found
 
 
-def _split_by_partition(name: str, table: pa.Table) -> dict[str, pa.Table]:
-    """The run's new rows of one table, by hive partition directory ('' for flat tables)."""
-    if table.num_rows == 0:
-        return {}
+def _partitions_of(name: str, files: list[Path]) -> set[str]:
+    """The hive partition directories new rows go to ('' for a flat table), from the key columns only."""
     keys = schema.PARTITION_KEYS.get(name)
     if not keys:
-        return {"": table}
-    keyed = with_partition_keys(table)
-    paths = [
-        "/".join(f"{key}={value}" for key, value in zip(keys, values))
-        for values in zip(*(keyed.column(key).to_pylist() for key in keys))
-    ]
-    path_column = pa.array(paths, pa.string())
-    return {path: table.filter(pc.equal(path_column, path)) for path in sorted(set(paths))}
+        return {""} if any(pq.read_metadata(path).num_rows for path in files) else set()
+    found: set[str] = set()
+    for path in files:
+        keyed = with_partition_keys(pq.read_table(path, columns=["publisher", "published_date"]))
+        found.update("/".join(f"{key}={value}" for key, value in zip(keys, values))
+                     for values in zip(*(keyed.column(key).to_pylist() for key in keys)))
+    return found
 
 
 def _files_by_partition(table_dir: Path) -> dict[str, list[Path]]:
@@ -377,35 +387,62 @@ def _holds_any(path: Path, column: str, values: pa.Array) -> bool:
                                                value_set=values)).as_py()
 
 
-def _build_partition(name: str, old_files: list[Path], new_rows: pa.Table | None, key: str, dropped: set[str],
-                     patch: dict[str, str | None], target_dir: Path, run_id: str) -> tuple[int, int]:
-    """Write one partition of the next snapshot; returns (files written, files linked)."""
+def _plan_partitions(name: str, base: Path | None, touched: set[str], key: str, dropped: set[str],
+                     patch: dict[str, str | None]) -> tuple[list[Path], list[Path]]:
+    """Which published files of a table are rewritten into the next snapshot, and which are linked.
+
+    A file is rewritten when it holds rows the run replaces or re-flags, was written by an
+    older schema, or is small and in a partition the run adds rows to (compaction).
+    """
     dropped_array = pa.array(sorted(dropped), pa.string())
     patched_array = pa.array(sorted(patch), pa.string())
     rewrite, link = [], []
-    for path in old_files:
-        current = schema.file_version(pq.read_schema(path)) == schema.SCHEMA_VERSION
-        touched = _holds_any(path, key, dropped_array) or _holds_any(path, "doc_id", patched_array)
-        small = path.stat().st_size < COMPACT_BELOW_BYTES
-        (rewrite if touched or not current or (new_rows is not None and small) else link).append(path)
-    for path in link:
-        _link_or_copy(path, target_dir / path.name)
-    if not rewrite and new_rows is None:
-        return 0, len(link)
-    parts = [_apply_duplicates(schema.conform(pq.read_table(path, partitioning=None), name), patch)
-             for path in rewrite]
-    if dropped:
-        parts = [part.filter(pc.invert(pc.is_in(part.column(key), value_set=dropped_array))) for part in parts]
-    if new_rows is not None:
-        parts.append(new_rows.cast(schema.TABLES[name]))
-    merged = pa.concat_tables(parts) if parts else schema.TABLES[name].empty_table()
-    if merged.num_rows == 0:
-        return 0, len(link)
-    sort_keys = [(column, "ascending") for column in ("doc_id", "line_no", "run_id") if column in merged.column_names]
-    merged = merged.sort_by(sort_keys)
-    for number, first in enumerate(range(0, merged.num_rows, MAX_ROWS_PER_FILE)):
-        _write_file(merged.slice(first, MAX_ROWS_PER_FILE), target_dir / f"{run_id}-{number}.parquet")
-    return -(-merged.num_rows // MAX_ROWS_PER_FILE), len(link)
+    for partition, files in (_files_by_partition(base / name) if base else {}).items():
+        for path in files:
+            current = schema.file_version(pq.read_schema(path)) == schema.SCHEMA_VERSION
+            changed = _holds_any(path, key, dropped_array) or _holds_any(path, "doc_id", patched_array)
+            small = path.stat().st_size < COMPACT_BELOW_BYTES
+            (rewrite if changed or not current or (partition in touched and small) else link).append(path)
+    return rewrite, link
+
+
+def _rows_to_write(name: str, staging: RunStaging, rewrite: list[Path], new_files: list[Path], key: str,
+                   dropped: set[str], patch: dict[str, str | None]) -> Iterator[pa.Table]:
+    """The rows of the next snapshot that are not linked: kept rows of rewritten files, then the run's."""
+    dropped_array = pa.array(sorted(dropped), pa.string())
+    for path in rewrite:
+        table = _apply_duplicates(schema.conform(pq.read_table(path, partitioning=None), name), patch)
+        yield table.filter(pc.invert(pc.is_in(table.column(key), value_set=dropped_array))) if dropped else table
+    for path in new_files:
+        yield _apply_duplicates(staging.read(path, name), patch)
+
+
+def _write_rows(name: str, pieces: Iterator[pa.Table], table_dir: Path, run_id: str) -> int:
+    """Stream rows into the table's partitions, one file per partition (more past MAX_ROWS_PER_FILE
+    or when more than MAX_OPEN_FILES partitions are being written); returns the files written."""
+    keys = schema.PARTITION_KEYS.get(name, [])
+    file_schema = schema.with_version(schema.TABLES[name], __version__)
+    stream_schema = pa.schema(list(file_schema) + [pa.field(key, pa.string()) for key in keys],
+                              metadata=file_schema.metadata)
+    files = []
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for piece in pieces:
+            if piece.num_rows:
+                yield from (with_partition_keys(piece) if keys else piece).cast(stream_schema).to_batches()
+
+
+    ds.write_dataset(
+        batches(), table_dir, schema=stream_schema, format="parquet",
+        partitioning=ds.partitioning(pa.schema([(key, pa.string()) for key in keys]), flavor="hive") if keys else None,
+        basename_template=f"{run_id}-{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
+        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
+        max_rows_per_file=MAX_ROWS_PER_FILE, max_rows_per_group=ROW_GROUP_ROWS,
+        min_rows_per_group=PARTITIONED_ROW_GROUP_MIN if keys else ROW_GROUP_ROWS,
+        max_open_files=MAX_OPEN_FILES, preserve_order=True, use_threads=False, file_visitor=files.append,
+        create_dir=True,
+    )
+    return len(files)
 
 
 def _write_file(table: pa.Table, target: Path) -> None:

@@ -192,7 +192,7 @@ def test_a_write_error_fails_cleanly_and_leaves_the_warehouse(first_run: dict, w
         raise OSError(errno.ENOSPC, "No space left on device")
 
     before = _parquet_contents(workspace)
-    monkeypatch.setattr(load, "_write_file", disk_full)
+    monkeypatch.setattr(load, "_write_rows", disk_full)
     state = pressline_flow(raw_dir=str(workspace / "raw"), staging_dir=str(workspace / "staging"),
                            warehouse_dir=str(workspace / "warehouse"), expectations_dir=str(ROOT / "expectations"),
                            batch_size=3, full_refresh=True, return_state=True)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pressline import load, schema
+from tests.conftest import ROOT
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -215,3 +216,35 @@ def test_a_warehouse_written_by_schema_v1_is_migrated(tmp_path: Path) -> None:
     assert frame["duplicate_of"].isna().all()
     for path in (warehouse / "_current" / "articles").rglob("*.parquet"):
         assert schema.file_version(pq.read_schema(path)) == schema.SCHEMA_VERSION
+
+
+def test_publishing_streams_so_memory_does_not_grow_with_the_run(tmp_path: Path) -> None:
+    """40 MB of staged article text is published with a fraction of it in Arrow's memory at once."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        from datetime import date
+        from pathlib import Path
+        import pyarrow as pa
+        from pressline import load, schema
+        from tests.test_load import article
+
+        root = Path({str(tmp_path)!r})
+        checkpoints = []
+        for batch in range(20):
+            rows = [article(f"b{{batch:02d}}-{{row:03d}}", publisher=("A", "B")[row % 2],
+                            day=date(2015, 1 + row % 3, 1)) | {{"body": "word " * 800}} for row in range(500)]
+            checkpoint = load.BatchCheckpoint(root / "staging", f"k{{batch}}")
+            checkpoint.write({{"articles": pa.Table.from_pylist(rows, schema=schema.ARTICLES)}}, {{}}, {{}})
+            checkpoints.append(checkpoint)
+        pool = pa.default_memory_pool()
+        before = pool.max_memory()
+        load.publish(load.RunStaging(root / "staging", "r1", checkpoints), root / "warehouse")
+        print(pool.max_memory() - before)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    staged_bytes = 20 * 500 * 4000
+    assert int(done.stdout.split()[-1]) < staged_bytes / 2
+    assert len(read_articles(tmp_path / "warehouse")) == 10_000
