@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import re
 import warnings
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import cache
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 import py3langid
 from dateutil import parser as date_parser
 
 from pressline import rules as rules_data
-from pressline.clean import LIST_REASONS, CleanedDocument, default_rules, match_rule, strip_bullet, word_count
+from pressline.clean import (
+    LIST_REASONS,
+    CleanedDocument,
+    LineLabel,
+    default_rules,
+    is_prose,
+    match_rule,
+    strip_bullet,
+    word_count,
+)
 
 _DATE = re.compile(rules_data.fragment("DATE"), re.IGNORECASE)
 _TIME = re.compile(r"(?<![\d:])" + rules_data.fragment("TIME"), re.IGNORECASE)
@@ -86,6 +96,25 @@ def not_people() -> frozenset[str]:
     return frozenset(name.lower() for name in rules_data.load("fields")["authors"]["not_people"])
 
 
+@dataclass(frozen=True, slots=True)
+class TitleRules:
+    lookback_lines: int
+    lookahead_lines: int
+    min_words: int
+    max_words: int
+    min_score: float
+    nav_words: re.Pattern[str]
+    weights: dict[str, float]
+
+
+@cache
+def title_rules() -> TitleRules:
+    config = rules_data.load("fields")["title"]
+    nav = "|".join(re.escape(word) for word in config["nav_words"])
+    return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"], config["min_score"],
+                      re.compile(rf"\b(?:{nav})\b", re.IGNORECASE), dict(config["weights"]))
+
+
 def extract(cleaned: CleanedDocument) -> Fields:
     bylines = cleaned.with_reason("byline")
     publisher = find_publisher(cleaned)
@@ -93,7 +122,7 @@ def extract(cleaned: CleanedDocument) -> Fields:
     body = "\n\n".join(body_lines)
     published = find_published(cleaned, publisher)
     return Fields(
-        title=cleaned.first("title"),
+        title=find_title(cleaned),
         subtitle=cleaned.first("subtitle"),
         authors=parse_authors(bylines[0]) if bylines else [],
         published_at=published.published_at if published else None,
@@ -108,6 +137,188 @@ def extract(cleaned: CleanedDocument) -> Fields:
         body=body,
         word_count=sum(word_count(line) for line in body_lines),
     )
+
+
+def main_text_start(labels: list[LineLabel]) -> int:
+    """Index of the first kept line of running text: the header (title, byline) ends before it."""
+    return next((i for i, label in enumerate(labels)
+                 if label.kept and is_prose(label.text, word_count(label.text))), len(labels))
+
+
+_LIST_MARK = re.compile(r"^(?:[-–—*•·+▪►o]\s|\d{1,2}[.)]\s)\s*")
+_LIST_ITEM_TEXT = re.compile(r"^(?:[-–—*•·+▪►o]|\d{1,2}[.)])[ \t\u00a0]+(.+)$", re.MULTILINE)
+_CRUMB_TAIL = re.compile(r"[/>»›|][ \t]*([^\n/>»›|]+)$", re.MULTILINE)
+_SUFFIX_SEPARATOR = re.compile(r"\s(?:[|–—:·»-]|::)\s")
+_LINK_ARROWS = (">", "›", "→", "»")
+_DIGIT = re.compile(r"\d")
+_TITLE_WORD = re.compile(r"\w{4,}")
+_HEADER_REASONS = frozenset({"byline", "dateline"})
+# Labels the cleaner gives header lines no rule matched.
+_FREE_REASONS = frozenset({"title", "subtitle", "navigation", "body", "other"})
+
+
+def find_title(cleaned: CleanedDocument) -> str | None:
+    """The header line that scores best as a headline (`title_rules`) without its site name,
+    or None when no line reaches `min_score` (a page without a headline has none)."""
+    labels = cleaned.labels
+    if not labels:
+        return None
+    rules = title_rules()
+    start = main_text_start(labels)
+    low, high = max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines)
+    header = _Header(labels, low, high, start)
+    page_title = header.without_site_name(labels[0].text)
+    best = page_title if page_title != labels[0].text else None
+    best_score = max(rules.min_score, rules.weights["page_title_alone"]) if best else rules.min_score
+    for i in range(low, high):
+        score = _title_score(header, i, rules)
+        if score is not None and score > best_score:
+            best, best_score = labels[i].text, score
+    return header.without_site_name(best) if best else None
+
+
+class _Header:
+    """What the title score needs about the lines around the start of the main text,
+    computed once per document (per-line regex work only inside the window)."""
+
+    def __init__(self, labels: list[LineLabel], low: int, high: int, start: int) -> None:
+        self.labels = labels
+        self.low = low
+        reach = min(len(labels), high + 4)
+        self.words = {i: word_count(labels[i].text) for i in range(low, reach)}
+        self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
+        self.text_lines = [i for i in range(start, high) if labels[i].kept and is_prose(labels[i].text, self.words[i])]
+        self.body_words = {word.lower() for label in labels[start:start + 3] for word in _TITLE_WORD.findall(label.text)}
+        self.page_title = labels[0].text.lower()
+        self.echoes = _title_echoes(labels)
+        self.heads = self._block_heads(low, high)
+
+    def _block_heads(self, low: int, high: int) -> set[int]:
+        """Top lines of the short runs of free lines right above a byline or date: a headline,
+        then maybe its standfirst or a photo credit, then who wrote it and when."""
+        heads = set()
+        for b in range(low + 1, high):
+            if not self.dated[b] or self.dated[b - 1]:
+                continue
+            head = None
+            for i in range(b - 1, max(low, b - 5) - 1, -1):
+                if self.labels[i].reason not in _FREE_REASONS:
+                    break
+                if self.words[i] >= 4:
+                    head = i
+            if head is not None:
+                heads.add(head)
+        return heads
+
+    @cached_property
+    def lines(self) -> frozenset[str]:
+        return frozenset(label.text.lower() for label in self.labels)
+
+    def without_site_name(self, title: str) -> str:
+        return strip_site_name(title, self.lines) if _SITE_SEPARATOR.search(title) else title
+
+    def text_around(self, i: int) -> tuple[int, int]:
+        """Lines of running text above line `i`, and the index of the next one below it."""
+        above = bisect_left(self.text_lines, i)
+        return above, self.text_lines[above] if above < len(self.text_lines) else len(self.labels)
+
+
+_SITE_SEPARATOR = re.compile(r"(\s(?:\||-|–|—|·|•|::|»)\s|\s_)")
+# A segment this short beside a bar is a site or section name.
+SITE_NAME_WORDS = 4
+
+
+def strip_site_name(title: str, lines: frozenset[str]) -> str:
+    """`title` without site and section names: short segments beside a bar, and short first or
+    last segments that are also a line of their own on the page ('... - The New York Times')."""
+    parts = _SITE_SEPARATOR.split(title)
+    if len(parts) < 3:
+        return title
+    longest = max(word_count(part) for part in parts[::2])
+    while len(parts) >= 3:
+        for edge, separator in ((-1, parts[-2]), (0, parts[1])):
+            segment = parts[edge].strip()
+            words = word_count(segment)
+            if words < longest and words <= SITE_NAME_WORDS and ("|" in separator or segment.lower() in lines):
+                parts = parts[:-2] if edge else parts[2:]
+                break
+        else:
+            break
+    return "".join(parts).strip()
+
+
+def _title_echoes(labels: list[LineLabel]) -> frozenset[str]:
+    """Lower-cased headlines echoed as a list item without its mark or as the last step of a
+    breadcrumb trail (plain repeats say nothing: menus repeat too). Two passes over the joined
+    page instead of a loop over its lines."""
+    page = "\n".join(label.text for label in labels).lower()
+    return frozenset(_LIST_ITEM_TEXT.findall(page)) | frozenset(_CRUMB_TAIL.findall(page))
+
+
+def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
+    """Headline score of line `i`, or None when it cannot be the title at all."""
+    labels = header.labels
+    label = labels[i]
+    text = label.text
+    words = header.words[i]
+    if not rules.min_words <= words <= rules.max_words or label.reason in _HEADER_REASONS or text.endswith(":"):
+        return None
+    above, next_text = header.text_around(i)
+    if next_text == i or _LIST_MARK.match(text) or match_rule(text, words, default_rules()):
+        return None
+    weight = rules.weights
+    lower = text.lower()
+    score = weight["block_head"] * (i in header.heads) - weight["text_above"] * above
+    if i and _is_page_title_part(header.page_title, lower):
+        score += weight["page_title"]
+    if lower in header.echoes:
+        score += weight["breadcrumb_tail"]
+    for distance in range(1, 5):
+        if header.dated.get(i + distance):
+            score += weight["byline_after"] * (1 - 0.2 * (distance - 1))
+            break
+    if i and header.dated[i - 1]:
+        score += weight["byline_before"]
+    if i and labels[i - 1].reason == "breadcrumb":
+        score += weight["breadcrumb_above"]
+    score += weight["body_close"] * max(0.0, 1 - (next_text - i - 1) / 10)
+    own_words = {word.lower() for word in _TITLE_WORD.findall(text)}
+    if own_words:
+        score += weight["body_overlap"] * len(own_words & header.body_words) / len(own_words)
+    before_gap = label.line_no - labels[i - 1].line_no if i else 2
+    after_gap = labels[i + 1].line_no - label.line_no if i + 1 < len(labels) else 2
+    if before_gap > 1 and after_gap > 1:
+        score += weight["isolated"]
+    if words >= 6:
+        score += weight["long"]
+    elif words <= 3:
+        score += weight["short"]
+    if text.endswith("?") or ":" in text:
+        score += weight["colon_or_question"]
+    if text.endswith("."):
+        score += weight["full_stop"]
+    if text[0].islower():
+        score += weight["lowercase"]
+    if rules.nav_words.search(text):
+        score += weight["nav_word"]
+    if text.endswith(_LINK_ARROWS):
+        score += weight["link_arrow"]
+    return score
+
+
+def _is_page_title_part(page_title: str, lower: str) -> bool:
+    """Whether `lower` is the dump's first line, or its part before a site-name separator
+    (the part after it is the site's name, which a header line often repeats)."""
+    if page_title == lower:
+        return True
+    return page_title.startswith(lower) and bool(_SUFFIX_SEPARATOR.match(page_title, len(lower)))
+
+
+def _is_byline_or_date(label: LineLabel) -> bool:
+    if label.reason in _HEADER_REASONS:
+        return True
+    text = label.text
+    return len(text) < 200 and bool(_BYLINE_PREFIX.match(text) or (_DIGIT.search(text) and _DATE.search(text)))
 
 
 def parse_authors(byline: str) -> list[str]:

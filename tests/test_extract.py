@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pressline.clean import clean
-from pressline.extract import extract, parse_authors, parse_published, parse_section, publisher_timezone
+from pressline.extract import (
+    extract,
+    find_title,
+    parse_authors,
+    parse_published,
+    parse_section,
+    publisher_timezone,
+    strip_site_name,
+)
 from tests.conftest import load_seed_gold, seed_text
 from tests.synthetic import iter_dumps
 
@@ -127,3 +135,45 @@ def test_made_up_dumps_in_the_seed_styles_give_gold_fields(seed: int) -> None:
             assert (fields.published_at, fields.published_date) == (None, date.fromisoformat(published)), name
         else:
             assert fields.published_date is None, name
+
+
+@pytest.mark.parametrize(
+    ("line", "others", "title"),
+    [
+        ("Rivers rise after storm | Valley Post", set(), "Rivers rise after storm"),
+        ("Valley Post | News | Rivers rise after storm", set(), "Rivers rise after storm"),
+        ("Rivers rise after storm - The Valley Post", {"the valley post"}, "Rivers rise after storm"),
+        ("Rivers rise – and towns brace for more", set(), "Rivers rise – and towns brace for more"),
+        ("Storm: what we know", set(), "Storm: what we know"),
+    ],
+)
+def test_strip_site_name(line: str, others: set[str], title: str) -> None:
+    assert strip_site_name(line, frozenset(others)) == title
+
+
+BODY_LINES = [
+    "Heavy rain pushed the river over its banks on Tuesday, flooding low streets in three towns near the coast.",
+    "Officials said the water would fall slowly over the week, and asked drivers to keep away from the old bridge.",
+]
+
+
+@pytest.mark.parametrize(
+    ("header", "title"),
+    [
+        (["Skip to content", "News", "Sport", "Weather", "Rivers rise after the storm", "By Ann Lee",
+          "March 3, 2024"], "Rivers rise after the storm"),
+        (["Rivers rise after the storm | Valley Post", "Menu", "Valley Post", "Rivers rise after the storm",
+          "Towns brace for more rain this week", "Ann Lee", "3 March 2024"], "Rivers rise after the storm"),
+        (["Flood warnings for the coast | Valley Post", "* Home", "* Weather", "Search"], "Flood warnings for the coast"),
+        ([], None),
+    ],
+)
+def test_find_title_in_made_up_headers(header: list[str], title: str | None) -> None:
+    assert find_title(clean("\n\n".join(header + BODY_LINES))) == title
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_find_title_never_raises(text: str) -> None:
+    title = find_title(clean(text))
+    assert title is None or title.strip()
