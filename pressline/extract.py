@@ -11,6 +11,7 @@ import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from collections.abc import Iterator
 from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
@@ -82,18 +83,43 @@ class Fields:
 class PublisherHint:
     names: tuple[str, ...]
     timezone: str
+    updates_are_published: bool
 
 
 @cache
 def publisher_hints() -> tuple[PublisherHint, ...]:
     return tuple(
-        PublisherHint(tuple(hint["names"]), hint["timezone"]) for hint in rules_data.load("fields")["publisher"]
+        PublisherHint(tuple(hint["names"]), hint["timezone"], hint.get("updates_are_published", False))
+        for hint in rules_data.load("fields")["publisher"]
     )
 
 
 @cache
 def not_people() -> frozenset[str]:
     return frozenset(name.lower() for name in rules_data.load("fields")["authors"]["not_people"])
+
+
+@dataclass(frozen=True, slots=True)
+class DateRules:
+    lines_after: int
+    lines_before: int
+    lines_before_text: int
+    earliest_year: int
+    take_lone_update: bool
+    update_label: re.Pattern[str]
+
+
+@cache
+def date_rules() -> DateRules:
+    config = rules_data.load("fields")["published"]
+    labels = "|".join(re.escape(label) for label in config["update_labels"])
+    return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
+                     config["earliest_year"], config["take_lone_update"],
+                     re.compile(rf"(?:{labels})\W*(?:on|at|:)?\W*$", re.IGNORECASE))
+
+
+# Characters of label text looked at before a date, and of time text after it.
+LABEL_CHARS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +146,10 @@ def extract(cleaned: CleanedDocument) -> Fields:
     publisher = find_publisher(cleaned)
     body_lines = cleaned.body_lines
     body = "\n\n".join(body_lines)
-    published = find_published(cleaned, publisher)
+    title_index, title = title_line(cleaned)
+    published = find_published(cleaned, publisher, title_index)
     return Fields(
-        title=find_title(cleaned),
+        title=title,
         subtitle=cleaned.first("subtitle"),
         authors=parse_authors(bylines[0]) if bylines else [],
         published_at=published.published_at if published else None,
@@ -160,21 +187,27 @@ _FREE_REASONS = frozenset({"title", "subtitle", "navigation", "body", "other"})
 def find_title(cleaned: CleanedDocument) -> str | None:
     """The header line that scores best as a headline (`title_rules`) without its site name,
     or None when no line reaches `min_score` (a page without a headline has none)."""
+    return title_line(cleaned)[1]
+
+
+def title_line(cleaned: CleanedDocument) -> tuple[int | None, str | None]:
+    """Index and text of the title (`find_title`); the index is None when the title is only
+    the page <title> on the dump's first line, or when there is none."""
     labels = cleaned.labels
     if not labels:
-        return None
+        return None, None
     rules = title_rules()
     start = main_text_start(labels)
     low, high = max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines)
     header = _Header(labels, low, high, start)
     page_title = header.without_site_name(labels[0].text)
-    best = page_title if page_title != labels[0].text else None
+    best, best_index = (page_title, None) if page_title != labels[0].text else (None, None)
     best_score = max(rules.min_score, rules.weights["page_title_alone"]) if best else rules.min_score
     for i in range(low, high):
         score = _title_score(header, i, rules)
         if score is not None and score > best_score:
-            best, best_score = labels[i].text, score
-    return header.without_site_name(best) if best else None
+            best, best_index, best_score = labels[i].text, i, score
+    return best_index, header.without_site_name(best) if best else None
 
 
 class _Header:
@@ -382,25 +415,66 @@ def _squash(name: str) -> str:
     return "".join(char for char in name.lower() if char.isalnum())
 
 
-def publisher_timezone(publisher: str | None) -> str | None:
+def publisher_hint(publisher: str | None) -> PublisherHint | None:
     if not publisher:
         return None
     squashed = _squash(publisher)
     for hint in publisher_hints():
         if any(squashed.startswith(_squash(name)) for name in hint.names):
-            return hint.timezone
+            return hint
     return None
 
 
-def find_published(cleaned: CleanedDocument, publisher: str | None) -> PublishedTime | None:
-    """The first stamp with a time wins; else the first date (datelines before bylines)."""
-    candidates = [
-        parsed
-        for line in cleaned.with_reason("dateline", "byline", "print_edition")
-        if (parsed := parse_published(line, publisher)) is not None
-    ]
-    with_time = [candidate for candidate in candidates if candidate.published_at is not None]
-    return (with_time or candidates or [None])[0]
+def publisher_timezone(publisher: str | None) -> str | None:
+    hint = publisher_hint(publisher)
+    return hint.timezone if hint else None
+
+
+def updates_are_published(publisher: str | None) -> bool:
+    """Whether the publisher labels its only time stamp 'Updated' (China Daily does)."""
+    hint = publisher_hint(publisher)
+    return bool(hint and hint.updates_are_published)
+
+
+def find_published(cleaned: CleanedDocument, publisher: str | None,
+                   title_index: int | None = None) -> PublishedTime | None:
+    """The publication stamp: the first date just below the headline, else just above it.
+
+    Dates further away belong to comments, related stories or the footer, and a stamp
+    labelled as an update is only taken when the header has no other (or the publisher's
+    stamps are labelled so, `updates_are_published`): a wrong date is worse than none."""
+    labels = cleaned.labels
+    rules = date_rules()
+    start = main_text_start(labels)
+    order = [*range(start, start + rules.lines_after), *range(start - 1, start - rules.lines_before_text - 1, -1)]
+    if title_index is not None:
+        order = [*range(title_index + 1, title_index + 1 + rules.lines_after),
+                 *range(title_index - 1, title_index - rules.lines_before - 1, -1), *order]
+    update = None
+    for i in dict.fromkeys(order):
+        if not 0 <= i < len(labels) or not _DIGIT.search(labels[i].text):
+            continue
+        previous = labels[i - 1].text if i else ""
+        for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
+            parsed = parse_published(stamp, publisher)
+            if parsed is None or parsed.published_date.year < rules.earliest_year:
+                continue
+            if not labelled_update or updates_are_published(publisher):
+                return parsed
+            update = update or parsed
+    return update if rules.take_lone_update else None
+
+
+def _stamps(text: str, previous: str, rules: DateRules) -> Iterator[tuple[str, bool]]:
+    """Each date in a line with the text after it (a time may follow), and whether the words
+    before it (in the line, or a lone label on the line above) call it an update."""
+    end = 0
+    for match in _DATE.finditer(text):
+        before = text[max(end, match.start() - LABEL_CHARS):match.start()]
+        if not before.strip() and end == 0 and len(previous) <= LABEL_CHARS:
+            before = previous
+        yield text[match.start():match.end() + LABEL_CHARS], bool(rules.update_label.search(before))
+        end = match.end()
 
 
 def parse_published(text: str, publisher: str | None = None) -> PublishedTime | None:

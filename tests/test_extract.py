@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pressline.clean import clean
 from pressline.extract import (
     extract,
+    find_published,
     find_title,
     parse_authors,
     parse_published,
@@ -177,3 +178,38 @@ def test_find_title_in_made_up_headers(header: list[str], title: str | None) -> 
 def test_find_title_never_raises(text: str) -> None:
     title = find_title(clean(text))
     assert title is None or title.strip()
+
+
+@pytest.mark.parametrize(
+    ("header", "day"),
+    [
+        (["Rivers rise after the storm", "By Ann Lee | March 3, 2024"], date(2024, 3, 3)),
+        (["Rivers rise after the storm", "Ann Lee", "Published 4 March 2024, updated 6 March 2024"], date(2024, 3, 4)),
+        (["Rivers rise after the storm", "Last updated: March 6, 2024", "Posted on March 4, 2024"], date(2024, 3, 4)),
+        (["Rivers rise after the storm", "Last updated: March 6, 2024"], None),
+        (["Rivers rise after the storm", "Last updated", "March 6, 2024"], None),
+        (["Rivers rise after the storm", "Posted on June 29, 2020 November 12, 2021"], date(2020, 6, 29)),
+        (["Tuesday, 2nd April 2024", "Rivers rise after the storm", "By Ann Lee"], date(2024, 4, 2)),
+        (["Rivers rise after the storm", "Map of the valley, 12 May 1856"], None),
+        (["Rivers rise after the storm", "Ann Lee · 2024-03-04 · 5 min read"], date(2024, 3, 4)),
+    ],
+)
+def test_find_published_in_made_up_headers(header: list[str], day: date | None) -> None:
+    cleaned = clean("\n\n".join(header + BODY_LINES))
+    published = find_published(cleaned, None, header.index("Rivers rise after the storm"))
+    assert (published.published_date if published else None) == day
+
+
+def test_dates_of_comments_and_related_stories_are_not_taken() -> None:
+    lines = ["Rivers rise after the storm", "By Ann Lee", *BODY_LINES * 6, "Related stories",
+             "Bridge reopens after repairs - May 2, 2024", "One comment", "Sam says:", "May 3, 2024 at 10:12 am",
+             "Great article, thanks."]
+    assert find_published(clean("\n\n".join(lines)), None, 0) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=12), st.sampled_from([None, "China Daily"]))
+def test_find_published_never_raises(lines: list[str], publisher: str | None) -> None:
+    cleaned = clean("\n".join(lines))
+    for title_index in (None, 0, len(cleaned.labels) - 1):
+        find_published(cleaned, publisher, title_index)
