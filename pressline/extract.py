@@ -39,7 +39,8 @@ _BYLINE_PREFIX = re.compile(
     r"^(?:by|written by|posted by|reported by|story by|words by|text by|authors?:|作者[:：])\s*", re.IGNORECASE
 )
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
-_PLACE_SUFFIX = re.compile(r"\s+in\s+[A-Z][\w .'-]*$")
+# "Cao Yin in Beijing", "Sara Harberson In": a place or category after the name.
+_PLACE_SUFFIX = re.compile(r"\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|de|da|van|von|der|le|la|bin|al))*$")
 _UPDATED_LABEL = re.compile(r"^(?:updated|published|posted|last updated|date)\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
@@ -94,9 +95,39 @@ def publisher_hints() -> tuple[PublisherHint, ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AuthorRules:
+    prefix: re.Pattern[str]
+    inline: re.Pattern[str]
+    not_writer: re.Pattern[str]
+    names_end: re.Pattern[str]
+    role: re.Pattern[str]
+    not_people: frozenset[str]
+    max_name_words: int
+
+
+def _words_pattern(words: list[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
 @cache
+def author_rules() -> AuthorRules:
+    config = rules_data.load("fields")["authors"]
+    prefixes = _words_pattern(config["prefixes"])
+    return AuthorRules(
+        re.compile(rf"^(?:{prefixes})(?:\s*[:：]\s*|\s+)", re.IGNORECASE),
+        re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
+        re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
+        re.compile(rf"[|•·⋅()（/@\d]|\s[-–—]\s|\b(?:{_words_pattern(config['names_end'])})\b"
+                   rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s)", re.IGNORECASE),
+        re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
+        frozenset(name.lower() for name in config["not_people"]),
+        config["max_name_words"],
+    )
+
+
 def not_people() -> frozenset[str]:
-    return frozenset(name.lower() for name in rules_data.load("fields")["authors"]["not_people"])
+    return author_rules().not_people
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +173,6 @@ def title_rules() -> TitleRules:
 
 
 def extract(cleaned: CleanedDocument) -> Fields:
-    bylines = cleaned.with_reason("byline")
     publisher = find_publisher(cleaned)
     body_lines = cleaned.body_lines
     body = "\n\n".join(body_lines)
@@ -151,7 +181,7 @@ def extract(cleaned: CleanedDocument) -> Fields:
     return Fields(
         title=title,
         subtitle=cleaned.first("subtitle"),
-        authors=parse_authors(bylines[0]) if bylines else [],
+        authors=find_authors(cleaned, title_index),
         published_at=published.published_at if published else None,
         published_date=published.published_date if published else None,
         published_at_raw=published.raw if published else None,
@@ -355,18 +385,94 @@ def _is_byline_or_date(label: LineLabel) -> bool:
 
 
 def parse_authors(byline: str) -> list[str]:
-    """Person names of a byline, without 'By', places, outlets or agencies."""
-    names_part = _BYLINE_PREFIX.sub("", " ".join(byline.split()))
-    names_part = names_part.split("|")[0]
-    names_part = re.split(r"\(|\s[-–—]\s", names_part)[0]
+    """Person names of a byline, without 'By', places, outlets, agencies, roles or dates."""
+    rules = author_rules()
+    names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
+    names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
     for candidate in _NAME_SEPARATORS.split(names_part):
-        name = _PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,"))
-        if not name or name.lower() in not_people() or not _PERSON_NAME.match(name):
-            continue
-        if 1 <= len(name.split()) <= 5 and name not in authors:
+        name = _PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:"))
+        role = rules.role.search(name)
+        if role:
+            name = name[:role.start()].strip(" ,")  # "Name, Senior Editor, Outlet": the rest says who
+        if name and name.lower() not in rules.not_people and _PERSON_NAME.match(name) and name not in authors \
+                and len(name.split()) <= rules.max_name_words:
             authors.append(name)
+        if role:
+            break
     return authors
+
+
+def find_authors(cleaned: CleanedDocument, title_index: int | None) -> list[str]:
+    """Writers named near the headline, nearest line first: a byline ('By ...', '... by Name',
+    'Written by' over a name line), or a bare name line or segment beside the date
+    ('Ann Lee · March 3, 2024')."""
+    labels = cleaned.labels
+    for i in _header_order(labels, title_index, date_rules()):
+        if len(labels[i].text) <= MAX_BYLINE_CHARS:
+            names = _byline_names(labels, i) or _bare_names(labels, i)
+            if names:
+                return names
+    return []
+
+
+# Longer lines are running text, not bylines.
+MAX_BYLINE_CHARS = 200
+
+
+def _byline_names(labels: list[LineLabel], i: int) -> list[str]:
+    rules = author_rules()
+    label = labels[i]
+    text = label.text
+    prefix = rules.prefix.match(text + " ")
+    if prefix and prefix.end() > len(text) and i + 1 < len(labels):
+        return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
+    if label.reason == "byline" or prefix:
+        return parse_authors(text)
+    if is_prose(text, word_count(text)):
+        return []  # "... released by China Railway": a sentence, not a byline
+    for match in rules.inline.finditer(text):
+        if not rules.not_writer.search(text, 0, match.start()):
+            return parse_authors(text[match.end():])
+    return []
+
+
+def _bare_names(labels: list[LineLabel], i: int) -> list[str]:
+    """A name standing alone next to a date, or before the date in the date's own line."""
+    text = labels[i].text
+    date_match = _DATE.search(text) if _DIGIT.search(text) else None
+    if date_match:
+        segments = _SEGMENT_SEPARATORS.split(text[:date_match.start()]) + _SEGMENT_SEPARATORS.split(text[date_match.end():])[1:]
+    elif word_count(text) <= MAX_BARE_NAME_WORDS and any(_is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
+        segments = [text]
+    else:
+        return []
+    for segment in segments:
+        names = parse_authors(segment)
+        if names and all(_BARE_NAME.match(name) and not _NOT_NAME_WORD.search(name) for name in names):
+            return names
+    return []
+
+
+_SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
+# A name without a 'By': two to four capitalised words or initials ("Ann Lee", "A. J. Neal",
+# "Tom McDevitt"), none of them a function or widget word that headings and menus are made of.
+_BARE_NAME = re.compile(r"^(?:(?:[A-ZÀ-Þ](?:\.|[a-zß-ÿ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
+                        r"|van|von|de|da|der|del|du|le|la|bin|al)\s){1,3}"
+                        r"[A-ZÀ-Þ](?:[a-zß-ÿ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)$")
+_NOT_NAME_WORD = re.compile(
+    r"\b(?:the|a|an|in|on|at|your|our|my|of|for|to|with|how|what|why|best|top|new|news|blog|share|follow|"
+    r"menu|search|subscribe|sign|log|get|home|read|more|view|comments?|business|health|guide|tips|trends|"
+    rf"about|contact|team|{rules_data.fragment('MONTH')})\b", re.IGNORECASE)
+# A line naming only the writer is short (name plus maybe a role).
+MAX_BARE_NAME_WORDS = 6
+
+
+def _is_dated(labels: list[LineLabel], j: int) -> bool:
+    if not 0 <= j < len(labels):
+        return False
+    text = labels[j].text
+    return labels[j].reason == "dateline" or bool(_DIGIT.search(text) and _DATE.search(text))
 
 
 def find_publisher(cleaned: CleanedDocument) -> str | None:
@@ -445,14 +551,9 @@ def find_published(cleaned: CleanedDocument, publisher: str | None,
     stamps are labelled so, `updates_are_published`): a wrong date is worse than none."""
     labels = cleaned.labels
     rules = date_rules()
-    start = main_text_start(labels)
-    order = [*range(start, start + rules.lines_after), *range(start - 1, start - rules.lines_before_text - 1, -1)]
-    if title_index is not None:
-        order = [*range(title_index + 1, title_index + 1 + rules.lines_after),
-                 *range(title_index - 1, title_index - rules.lines_before - 1, -1), *order]
     update = None
-    for i in dict.fromkeys(order):
-        if not 0 <= i < len(labels) or not _DIGIT.search(labels[i].text):
+    for i in _header_order(labels, title_index, rules):
+        if not _DIGIT.search(labels[i].text):
             continue
         previous = labels[i - 1].text if i else ""
         for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
@@ -463,6 +564,17 @@ def find_published(cleaned: CleanedDocument, publisher: str | None,
                 return parsed
             update = update or parsed
     return update if rules.take_lone_update else None
+
+
+def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateRules) -> list[int]:
+    """Indexes of the lines where the header's date and byline sit, nearest first: below the
+    title, then above it, then from the start of the main text on and above it."""
+    start = main_text_start(labels)
+    order = [*range(start, start + rules.lines_after), *range(start - 1, start - rules.lines_before_text - 1, -1)]
+    if title_index is not None:
+        order = [*range(title_index + 1, title_index + 1 + rules.lines_after),
+                 *range(title_index - 1, title_index - rules.lines_before - 1, -1), *order]
+    return [i for i in dict.fromkeys(order) if 0 <= i < len(labels)]
 
 
 def _stamps(text: str, previous: str, rules: DateRules) -> Iterator[tuple[str, bool]]:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pressline.clean import clean
 from pressline.extract import (
     extract,
+    find_authors,
     find_published,
     find_title,
     parse_authors,
@@ -51,6 +52,16 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Reuters", []),
         ("By Zhang Wei and Xinhua", ["Zhang Wei"]),
         ("Written by Maria de la Cruz", ["Maria de la Cruz"]),
+        ("By: Ann Lee", ["Ann Lee"]),
+        ("Written By: Tom Hall", ["Tom Hall"]),
+        ("Par Sébastien Marchand", ["Sébastien Marchand"]),
+        ("By Ann Lee, Senior Editor, Valley Post", ["Ann Lee"]),
+        ("By ANN LEE JULY 3, 2024", ["ANN LEE"]),
+        ("Reporting by Ann Lee; Editing by Tom Hall", ["Ann Lee"]),
+        ("By Ann Lee @annlee Updated Jul 24, 2018, 2:15pm EDT", ["Ann Lee"]),
+        ("By Rhonda Kraus Updated January 25, 2026", ["Rhonda Kraus"]),
+        ("By Gabe Boucher In Budget Travel , Travel Tips", ["Gabe Boucher"]),
+        ("1. Ann Lee", ["Ann Lee"]),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -213,3 +224,35 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
     cleaned = clean("\n".join(lines))
     for title_index in (None, 0, len(cleaned.labels) - 1):
         find_published(cleaned, publisher, title_index)
+
+
+@pytest.mark.parametrize(
+    ("header", "authors"),
+    [
+        (["Rivers rise after the storm", "Posted on May 3, 2024 by Ann Lee"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "Ann Lee · March 3, 2024 · 4 min read"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "March 3, 2024 • Ann Lee in Weather"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "Ann Lee", "March 3, 2024"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "Written By", "Tom Hall", "March 3, 2024"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Photo by Tom Hall", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "Reviewed by Tom Hall", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "Your Weather Guide", "March 3, 2024"], []),
+    ],
+)
+def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
+    cleaned = clean("\n\n".join(header + BODY_LINES))
+    assert find_authors(cleaned, 0) == authors
+
+
+def test_names_in_running_text_are_not_authors() -> None:
+    lines = ["Rivers rise after the storm", "Figures released by Valley Water Board show the river rose by two "
+             "metres overnight, the highest level since records began in the town.", *BODY_LINES]
+    assert find_authors(clean("\n\n".join(lines)), 0) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=12))
+def test_find_authors_never_raises(lines: list[str]) -> None:
+    cleaned = clean("\n".join(lines))
+    for title_index in (None, 0):
+        assert all(name.strip() for name in find_authors(cleaned, title_index))
