@@ -103,6 +103,7 @@ class AuthorRules:
     names_end: re.Pattern[str]
     role: re.Pattern[str]
     not_people: frozenset[str]
+    not_name_word: re.Pattern[str]
     max_name_words: int
 
 
@@ -119,9 +120,10 @@ def author_rules() -> AuthorRules:
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
         re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
         re.compile(rf"[|•·⋅()（/@\d]|\s[-–—]\s|\b(?:{_words_pattern(config['names_end'])})\b"
-                   rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s)", re.IGNORECASE),
+                   rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
+        re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b", re.IGNORECASE),
         config["max_name_words"],
     )
 
@@ -393,8 +395,12 @@ def parse_authors(byline: str) -> list[str]:
     for candidate in _NAME_SEPARATORS.split(names_part):
         name = _PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:"))
         role = rules.role.search(name)
+        if role and authors:
+            break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
-            name = name[:role.start()].strip(" ,")  # "Name, Senior Editor, Outlet": the rest says who
+            name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
+        if authors and " " not in name:
+            continue  # "Ann Lee, Ph.D.": a credential, not a second writer
         if name and name.lower() not in rules.not_people and _PERSON_NAME.match(name) and name not in authors \
                 and len(name.split()) <= rules.max_name_words:
             authors.append(name)
@@ -410,7 +416,7 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None) -> list[str]
     labels = cleaned.labels
     for i in _header_order(labels, title_index, date_rules()):
         if len(labels[i].text) <= MAX_BYLINE_CHARS:
-            names = _byline_names(labels, i) or _bare_names(labels, i)
+            names = _byline_names(labels, i) or _bare_names(labels, i, title_index is None or i > title_index)
             if names:
                 return names
     return []
@@ -423,7 +429,7 @@ MAX_BYLINE_CHARS = 200
 def _byline_names(labels: list[LineLabel], i: int) -> list[str]:
     rules = author_rules()
     label = labels[i]
-    text = label.text
+    text = _LIST_MARK.sub("", label.text)
     prefix = rules.prefix.match(text + " ")
     if prefix and prefix.end() > len(text) and i + 1 < len(labels):
         return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
@@ -437,33 +443,33 @@ def _byline_names(labels: list[LineLabel], i: int) -> list[str]:
     return []
 
 
-def _bare_names(labels: list[LineLabel], i: int) -> list[str]:
-    """A name standing alone next to a date, or before the date in the date's own line."""
+def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
+    """A name beside the date in the date's own line, or (where `alone_ok`: below the title,
+    not among the kickers and section names above it) standing alone next to a date line."""
     text = labels[i].text
-    date_match = _DATE.search(text) if _DIGIT.search(text) else None
-    if date_match:
-        segments = _SEGMENT_SEPARATORS.split(text[:date_match.start()]) + _SEGMENT_SEPARATORS.split(text[date_match.end():])[1:]
-    elif word_count(text) <= MAX_BARE_NAME_WORDS and any(_is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
+    undated = _DATE.sub(" | ", text) if _DIGIT.search(text) else text
+    if undated != text:
+        segments = _SEGMENT_SEPARATORS.split(undated)
+    elif alone_ok and word_count(text) <= MAX_BARE_NAME_WORDS and any(_is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
         segments = [text]
     else:
         return []
     for segment in segments:
         names = parse_authors(segment)
-        if names and all(_BARE_NAME.match(name) and not _NOT_NAME_WORD.search(name) for name in names):
+        not_name = author_rules().not_name_word
+        if names and all(_BARE_NAME.match(name) and not not_name.search(name) for name in names):
             return names
     return []
 
 
 _SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
+# Stamps a byline sits beside besides a full date: a time, a reading time, a relative or short date.
+_STAMP = re.compile(r"\d{1,2}:\d{2}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bago\b|\d{1,2}[./]\d{1,2}[./]\d{2}", re.IGNORECASE)
 # A name without a 'By': two to four capitalised words or initials ("Ann Lee", "A. J. Neal",
-# "Tom McDevitt"), none of them a function or widget word that headings and menus are made of.
+# "Tom McDevitt"), none of them a month or one of `not_name_words`.
 _BARE_NAME = re.compile(r"^(?:(?:[A-ZÀ-Þ](?:\.|[a-zß-ÿ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
                         r"|van|von|de|da|der|del|du|le|la|bin|al)\s){1,3}"
                         r"[A-ZÀ-Þ](?:[a-zß-ÿ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)$")
-_NOT_NAME_WORD = re.compile(
-    r"\b(?:the|a|an|in|on|at|your|our|my|of|for|to|with|how|what|why|best|top|new|news|blog|share|follow|"
-    r"menu|search|subscribe|sign|log|get|home|read|more|view|comments?|business|health|guide|tips|trends|"
-    rf"about|contact|team|{rules_data.fragment('MONTH')})\b", re.IGNORECASE)
 # A line naming only the writer is short (name plus maybe a role).
 MAX_BARE_NAME_WORDS = 6
 
@@ -472,7 +478,7 @@ def _is_dated(labels: list[LineLabel], j: int) -> bool:
     if not 0 <= j < len(labels):
         return False
     text = labels[j].text
-    return labels[j].reason == "dateline" or bool(_DIGIT.search(text) and _DATE.search(text))
+    return labels[j].reason == "dateline" or bool(_DIGIT.search(text) and (_DATE.search(text) or _STAMP.search(text)))
 
 
 def find_publisher(cleaned: CleanedDocument) -> str | None:
