@@ -200,8 +200,19 @@ def extract(cleaned: CleanedDocument) -> Fields:
 
 def main_text_start(labels: list[LineLabel]) -> int:
     """Index of the first kept line of running text: the header (title, byline) ends before it."""
-    return next((i for i, label in enumerate(labels)
-                 if label.kept and is_prose(label.text, word_count(label.text))), len(labels))
+    return next((i for i, label in enumerate(labels) if label.kept and is_running_text(label.text)), len(labels))
+
+
+def is_running_text(text: str, words: int | None = None) -> bool:
+    """Prose that is not a headline: a long line, or sentences ending in a full stop (a question
+    of a dozen words is a headline as often as a sentence)."""
+    words = word_count(text) if words is None else words
+    return is_prose(text, words) and (words >= RUNNING_TEXT_WORDS or not text.endswith(_HEADLINE_ENDS))
+
+
+# Lines this long are running text whatever their end; shorter ones ending so may be headlines.
+RUNNING_TEXT_WORDS = 20
+_HEADLINE_ENDS = ("?", "!", ")")
 
 
 _LIST_MARK = re.compile(r"^(?:[-–—*•·+▪►o]\s|\d{1,2}[.)]\s)\s*")
@@ -252,9 +263,9 @@ class _Header:
         reach = min(len(labels), high + 4)
         self.words = {i: word_count(labels[i].text) for i in range(low, reach)}
         self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
-        self.text_lines = [i for i in range(start, high) if labels[i].kept and is_prose(labels[i].text, self.words[i])]
+        self.text_lines = [i for i in range(start, high) if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
         self.body_words = {word.lower() for label in labels[start:start + 3] for word in _TITLE_WORD.findall(label.text)}
-        self.page_title = labels[0].text.lower()
+        self.page_title = _plain_dashes(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)
 
@@ -288,14 +299,17 @@ class _Header:
         return above, self.text_lines[above] if above < len(self.text_lines) else len(self.labels)
 
 
-_SITE_SEPARATOR = re.compile(r"(\s(?:\||-|–|—|·|•|::|»)\s|\s_)")
+_SITE_SEPARATOR = re.compile(r"(\s(?:\||-|–|—|·|•|::|»|>)\s|\s_)")
+# Separators that only ever divide a page title from site and section names.
+_STRONG_SEPARATORS = ("|", ">", "»")
 # A segment this short beside a bar is a site or section name.
 SITE_NAME_WORDS = 4
 
 
 def strip_site_name(title: str, lines: frozenset[str]) -> str:
-    """`title` without site and section names: short segments beside a bar, and short first or
-    last segments that are also a line of their own on the page ('... - The New York Times')."""
+    """`title` without site and section names: short segments beside a bar or breadcrumb arrow,
+    and short first or last segments that are also a line of their own on the page
+    ('... - The New York Times')."""
     parts = _SITE_SEPARATOR.split(title)
     if len(parts) < 3:
         return title
@@ -304,7 +318,7 @@ def strip_site_name(title: str, lines: frozenset[str]) -> str:
         for edge, separator in ((-1, parts[-2]), (0, parts[1])):
             segment = parts[edge].strip()
             words = word_count(segment)
-            if words < longest and words <= SITE_NAME_WORDS and ("|" in separator or segment.lower() in lines):
+            if words < longest and words <= SITE_NAME_WORDS and (separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines):
                 parts = parts[:-2] if edge else parts[2:]
                 break
         else:
@@ -334,7 +348,7 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     weight = rules.weights
     lower = text.lower()
     score = weight["block_head"] * (i in header.heads) - weight["text_above"] * above
-    if i and _is_page_title_part(header.page_title, lower):
+    if i and _is_page_title_part(header.page_title, _plain_dashes(lower)):
         score += weight["page_title"]
     if lower in header.echoes:
         score += weight["breadcrumb_tail"]
@@ -369,6 +383,14 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     if text.endswith(_LINK_ARROWS):
         score += weight["link_arrow"]
     return score
+
+
+def _plain_dashes(text: str) -> str:
+    """En and em dashes as hyphens: a page <title> and its headline often differ only so."""
+    return text.translate(_DASHES)
+
+
+_DASHES = str.maketrans("–—", "--")
 
 
 def _is_page_title_part(page_title: str, lower: str) -> bool:

@@ -161,6 +161,7 @@ def test_made_up_dumps_in_the_seed_styles_give_gold_fields(seed: int) -> None:
         ("Rivers rise after storm - The Valley Post", {"the valley post"}, "Rivers rise after storm"),
         ("Rivers rise – and towns brace for more", set(), "Rivers rise – and towns brace for more"),
         ("Storm: what we know", set(), "Storm: what we know"),
+        ("Valley Post > News > 2024 > Rivers rise after storm", set(), "Rivers rise after storm"),
     ],
 )
 def test_strip_site_name(line: str, others: set[str], title: str) -> None:
@@ -181,6 +182,10 @@ BODY_LINES = [
         (["Rivers rise after the storm | Valley Post", "Menu", "Valley Post", "Rivers rise after the storm",
           "Towns brace for more rain this week", "Ann Lee", "3 March 2024"], "Rivers rise after the storm"),
         (["Flood warnings for the coast | Valley Post", "* Home", "* Weather", "Search"], "Flood warnings for the coast"),
+        (["Rivers rise after the storm - Valley Post", "Menu", "Rivers rise after the storm – Valley Post",
+          "Valley Post", "Ann Lee"], "Rivers rise after the storm"),
+        (["Menu", "Why do rivers rise so fast after a storm like this one?", "By Ann Lee"],
+         "Why do rivers rise so fast after a storm like this one?"),
         ([], None),
     ],
 )
