@@ -41,6 +41,7 @@ _BYLINE_PREFIX = re.compile(
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 # "Cao Yin in Beijing", "Sara Harberson In": a place or category after the name.
 _PLACE_SUFFIX = re.compile(r"\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
+_ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
 _PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|de|da|van|von|der|le|la|bin|al))*$")
 _UPDATED_LABEL = re.compile(r"^(?:updated|published|posted|last updated|date)\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
@@ -182,7 +183,7 @@ def extract(cleaned: CleanedDocument) -> Fields:
     published = find_published(cleaned, publisher, title_index)
     return Fields(
         title=title,
-        subtitle=cleaned.first("subtitle"),
+        subtitle=subtitle if (subtitle := cleaned.first("subtitle")) != title else None,
         authors=find_authors(cleaned, title_index),
         published_at=published.published_at if published else None,
         published_date=published.published_date if published else None,
@@ -424,7 +425,7 @@ def parse_authors(byline: str) -> list[str]:
         if authors and " " not in name:
             continue  # "Ann Lee, Ph.D.": a credential, not a second writer
         if name and name.lower() not in rules.not_people and _PERSON_NAME.match(name) and name not in authors \
-                and len(name.split()) <= rules.max_name_words:
+                and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name):
             authors.append(name)
         if role:
             break
@@ -469,7 +470,7 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     """A name beside the date in the date's own line, or (where `alone_ok`: below the title,
     not among the kickers and section names above it) standing alone next to a date line."""
     text = labels[i].text
-    undated = _DATE.sub(" | ", text) if _DIGIT.search(text) else text
+    undated = _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
     if undated != text:
         segments = _SEGMENT_SEPARATORS.split(undated)
     elif alone_ok and word_count(text) <= MAX_BARE_NAME_WORDS and any(_is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
@@ -486,12 +487,13 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
 
 _SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
 # Stamps a byline sits beside besides a full date: a time, a reading time, a relative or short date.
-_STAMP = re.compile(r"\d{1,2}:\d{2}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bago\b|\d{1,2}[./]\d{1,2}[./]\d{2}", re.IGNORECASE)
+_STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bago\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2}}"
+                    rf"|\b\d{{1,2}}\s?[hd]\b|\b{rules_data.fragment('MONTH')}\s\d{{1,2}}\b", re.IGNORECASE)
 # A name without a 'By': two to four capitalised words or initials ("Ann Lee", "A. J. Neal",
 # "Tom McDevitt"), none of them a month or one of `not_name_words`.
-_BARE_NAME = re.compile(r"^(?:(?:[A-ZÀ-Þ](?:\.|[a-zß-ÿ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
-                        r"|van|von|de|da|der|del|du|le|la|bin|al)\s){1,3}"
-                        r"[A-ZÀ-Þ](?:[a-zß-ÿ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)$")
+_NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
+_BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|van|von|de|da|der|del|du|le|la|bin|al)\s)"
+                        rf"{{1,3}}{_NAME_WORD}$")
 # A line naming only the writer is short (name plus maybe a role).
 MAX_BARE_NAME_WORDS = 6
 

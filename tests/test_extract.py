@@ -66,6 +66,7 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Ann Lee, Ph.D.", ["Ann Lee"]),
         ("Ann Lee Founder at Acme Tools", ["Ann Lee"]),
         ("By Ann Lee, Tom Hall, Editor", ["Ann Lee", "Tom Hall"]),
+        ("By The Valley editors", []),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -249,6 +250,8 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Author:", "Tom Hall"], ["Tom Hall"]),
         (["Rivers rise after the storm", "* by", "Tom Hall", "* Sep 25, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tom Hall", "7 min read"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Tomáš Průcha • 8h"], ["Tomáš Průcha"]),
+        (["Rivers rise after the storm", "Tom Hall in Weather", "Dec 10"], ["Tom Hall"]),
         (["Kate Moss", "Rivers rise after the storm", "March 3, 2024"], []),
     ],
 )
