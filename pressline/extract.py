@@ -81,6 +81,12 @@ class Fields:
     word_count: int = 0
 
 
+@cache
+def zone_abbreviations() -> dict[str, int]:
+    """Offsets in seconds of the zone abbreviations `fields.toml` [zones] lists ('EST', 'IST')."""
+    return {name: round(hours * 3600) for name, hours in rules_data.load("fields")["zones"].items()}
+
+
 @dataclass(frozen=True, slots=True)
 class PublisherHint:
     names: tuple[str, ...]
@@ -624,26 +630,31 @@ def parse_published(text: str, publisher: str | None = None) -> PublishedTime | 
     iso = _ISO_DATETIME.search(text)
     date_match = _DATE.search(text)
     if iso:
-        raw = iso.group(0)
+        raw = to_parse = iso.group(0)
     elif date_match:
         time_match = _TIME.search(text, date_match.end())
-        raw = text[date_match.start():time_match.end()] if time_match else date_match.group(0)
         if time_match is None:
-            return _date_only(raw)
+            return _date_only(date_match.group(0))
+        raw = text[date_match.start():time_match.end()]
+        # "02.00 EST": dateutil reads a time only with a colon
+        to_parse = date_match.group(0) + " " + _DOTTED_TIME.sub(r"\1:\2", time_match.group(0), count=1)
     else:
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)  # unknown zone names stay naive
-            stamp = date_parser.parse(raw, fuzzy=True)
+            stamp = date_parser.parse(to_parse, fuzzy=True, tzinfos=zone_abbreviations())
     except (ValueError, OverflowError):
-        return None
+        return _date_only(date_match.group(0)) if date_match and not iso else None
     assumed = False
     if stamp.tzinfo is None:
         zone = publisher_timezone(publisher)
         assumed = zone is None
         stamp = stamp.replace(tzinfo=ZoneInfo(zone) if zone else timezone.utc)
     return PublishedTime(raw, stamp.astimezone(timezone.utc), stamp.date(), assumed)
+
+
+_DOTTED_TIME = re.compile(r"^(\d{1,2})\.(\d{2})")
 
 
 def _date_only(raw: str) -> PublishedTime | None:

@@ -89,6 +89,12 @@ def test_parse_authors(byline: str, authors: list[str]) -> None:
         ("NO. 39 SEPTEMBER 24, 2015", "Beijing Review", None, date(2015, 9, 24), False),
         ("Sept. 1, 2015", None, None, date(2015, 9, 1), False),
         ("(China Daily USA 09/22/2015 page16)", "China Daily USA", None, date(2015, 9, 22), False),
+        ("Thu 3 Jan 2019 02.00 EST", None, datetime(2019, 1, 3, 7, 0, tzinfo=timezone.utc), date(2019, 1, 3), False),
+        ("Dec 19, 2025, 01:00:00 AM IST", None, datetime(2025, 12, 18, 19, 30, tzinfo=timezone.utc),
+         date(2025, 12, 19), False),
+        ("Posted 2024-03-04T08:15:00Z", None, datetime(2024, 3, 4, 8, 15, tzinfo=timezone.utc), date(2024, 3, 4), False),
+        ("March 4, 2025 at 10.30 PDT", None, datetime(2025, 3, 4, 17, 30, tzinfo=timezone.utc), date(2025, 3, 4), False),
+        ("Tuesday, 2nd April 2024", None, None, date(2024, 4, 2), False),
     ],
 )
 def test_parse_published(text: str, publisher: str | None, instant: datetime | None, day: date,
