@@ -1,17 +1,19 @@
 """Fields of an article, read from the lines the cleaner labelled.
 
-The cleaner says which line is the byline, the dateline, the breadcrumb ...; this module
-only parses those lines, so a field is never taken from running text by accident
-(a source quoted in the body is not the publisher).
+The title is found first, by a hand-set score over the header lines (the cleaner's own pick
+is the first free line, which on real pages is mostly a menu item); the authors and the
+date are then read only from the few lines around it, where a page's byline and stamp sit,
+so a comment's date, a related story's byline or a source quoted in the body is never taken.
+Breadcrumb, print reference and copyright lines are parsed where the cleaner labelled them.
 """
 from __future__ import annotations
 
 import re
 import warnings
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from collections.abc import Iterator
 from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
@@ -115,6 +117,7 @@ class AuthorRules:
 
 
 def _words_pattern(words: list[str]) -> str:
+    """An alternation of literal words, longest first (so 'last updated' wins over 'updated')."""
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
@@ -130,13 +133,10 @@ def author_rules() -> AuthorRules:
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
-        re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b", re.IGNORECASE),
+        re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b",
+                   re.IGNORECASE),
         config["max_name_words"],
     )
-
-
-def not_people() -> frozenset[str]:
-    return author_rules().not_people
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +152,9 @@ class DateRules:
 @cache
 def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
-    labels = "|".join(re.escape(label) for label in config["update_labels"])
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
                      config["earliest_year"], config["take_lone_update"],
-                     re.compile(rf"(?:{labels})\W*(?:on|at|:)?\W*$", re.IGNORECASE))
+                     re.compile(rf"(?:{_words_pattern(config['update_labels'])})\W*(?:on|at|:)?\W*$", re.IGNORECASE))
 
 
 # Characters of label text looked at before a date, and of time text after it.
@@ -176,9 +175,9 @@ class TitleRules:
 @cache
 def title_rules() -> TitleRules:
     config = rules_data.load("fields")["title"]
-    nav = "|".join(re.escape(word) for word in config["nav_words"])
-    return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"], config["min_score"],
-                      re.compile(rf"\b(?:{nav})\b", re.IGNORECASE), dict(config["weights"]))
+    return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"],
+                      config["min_score"], re.compile(rf"\b(?:{_words_pattern(config['nav_words'])})\b", re.IGNORECASE),
+                      dict(config["weights"]))
 
 
 def extract(cleaned: CleanedDocument) -> Fields:
@@ -234,19 +233,19 @@ _HEADER_REASONS = frozenset({"byline", "dateline"})
 _FREE_REASONS = frozenset({"title", "subtitle", "navigation", "body", "other"})
 
 
-def find_title(cleaned: CleanedDocument) -> str | None:
+def find_title(cleaned: CleanedDocument, rules: TitleRules | None = None) -> str | None:
     """The header line that scores best as a headline (`title_rules`) without its site name,
     or None when no line reaches `min_score` (a page without a headline has none)."""
-    return title_line(cleaned)[1]
+    return title_line(cleaned, rules)[1]
 
 
-def title_line(cleaned: CleanedDocument) -> tuple[int | None, str | None]:
+def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None) -> tuple[int | None, str | None]:
     """Index and text of the title (`find_title`); the index is None when the title is only
     the page <title> on the dump's first line, or when there is none."""
     labels = cleaned.labels
     if not labels:
         return None, None
-    rules = title_rules()
+    rules = rules or title_rules()
     start = main_text_start(labels)
     low, high = max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines)
     header = _Header(labels, low, high, start)
@@ -270,8 +269,10 @@ class _Header:
         reach = min(len(labels), high + 4)
         self.words = {i: word_count(labels[i].text) for i in range(low, reach)}
         self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
-        self.text_lines = [i for i in range(start, high) if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
-        self.body_words = {word.lower() for label in labels[start:start + 3] for word in _TITLE_WORD.findall(label.text)}
+        self.text_lines = [i for i in range(start, high)
+                           if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
+        self.body_words = {word.lower() for label in labels[start:start + 3]
+                           for word in _TITLE_WORD.findall(label.text)}
         self.page_title = _plain_dashes(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)
@@ -325,7 +326,8 @@ def strip_site_name(title: str, lines: frozenset[str]) -> str:
         for edge, separator in ((-1, parts[-2]), (0, parts[1])):
             segment = parts[edge].strip()
             words = word_count(segment)
-            if words < longest and words <= SITE_NAME_WORDS and (separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines):
+            named_elsewhere = separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines
+            if words < longest and words <= SITE_NAME_WORDS and named_elsewhere:
                 parts = parts[:-2] if edge else parts[2:]
                 break
         else:
@@ -479,7 +481,8 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     undated = _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
     if undated != text:
         segments = _SEGMENT_SEPARATORS.split(undated)
-    elif alone_ok and word_count(text) <= MAX_BARE_NAME_WORDS and any(_is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
+    elif alone_ok and word_count(text) <= MAX_BARE_NAME_WORDS and any(
+            _is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
         segments = [text]
     else:
         return []
@@ -498,8 +501,9 @@ _STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bag
 # A name without a 'By': two to four capitalised words or initials ("Ann Lee", "A. J. Neal",
 # "Tom McDevitt"), none of them a month or one of `not_name_words`.
 _NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
-_BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|van|von|de|da|der|del|du|le|la|bin|al)\s)"
-                        rf"{{1,3}}{_NAME_WORD}$")
+_NAME_PARTICLES = "van|von|de|da|der|del|du|le|la|bin|al"
+_BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?"
+                        rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
 # A line naming only the writer is short (name plus maybe a role).
 MAX_BARE_NAME_WORDS = 6
 
