@@ -1,23 +1,36 @@
 """Fields of an article, read from the lines the cleaner labelled.
 
-The cleaner says which line is the byline, the dateline, the breadcrumb ...; this module
-only parses those lines, so a field is never taken from running text by accident
-(a source quoted in the body is not the publisher).
+The title is found first, by a hand-set score over the header lines (the cleaner's own pick
+is the first free line, which on real pages is mostly a menu item); the authors and the
+date are then read only from the few lines around it, where a page's byline and stamp sit,
+so a comment's date, a related story's byline or a source quoted in the body is never taken.
+Breadcrumb, print reference and copyright lines are parsed where the cleaner labelled them.
 """
 from __future__ import annotations
 
 import re
 import warnings
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import cache
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 import py3langid
 from dateutil import parser as date_parser
 
 from pressline import rules as rules_data
-from pressline.clean import LIST_REASONS, CleanedDocument, default_rules, match_rule, strip_bullet, word_count
+from pressline.clean import (
+    LIST_REASONS,
+    CleanedDocument,
+    LineLabel,
+    default_rules,
+    is_prose,
+    match_rule,
+    strip_bullet,
+    word_count,
+)
 
 _DATE = re.compile(rules_data.fragment("DATE"), re.IGNORECASE)
 _TIME = re.compile(r"(?<![\d:])" + rules_data.fragment("TIME"), re.IGNORECASE)
@@ -28,7 +41,9 @@ _BYLINE_PREFIX = re.compile(
     r"^(?:by|written by|posted by|reported by|story by|words by|text by|authors?:|作者[:：])\s*", re.IGNORECASE
 )
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
-_PLACE_SUFFIX = re.compile(r"\s+in\s+[A-Z][\w .'-]*$")
+# "Cao Yin in Beijing", "Sara Harberson In": a place or category after the name.
+_PLACE_SUFFIX = re.compile(r"\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
+_ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
 _PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|de|da|van|von|der|le|la|bin|al))*$")
 _UPDATED_LABEL = re.compile(r"^(?:updated|published|posted|last updated|date)\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
@@ -68,34 +83,113 @@ class Fields:
     word_count: int = 0
 
 
+@cache
+def zone_abbreviations() -> dict[str, int]:
+    """Offsets in seconds of the zone abbreviations `fields.toml` [zones] lists ('EST', 'IST')."""
+    return {name: round(hours * 3600) for name, hours in rules_data.load("fields")["zones"].items()}
+
+
 @dataclass(frozen=True, slots=True)
 class PublisherHint:
     names: tuple[str, ...]
     timezone: str
+    updates_are_published: bool
 
 
 @cache
 def publisher_hints() -> tuple[PublisherHint, ...]:
     return tuple(
-        PublisherHint(tuple(hint["names"]), hint["timezone"]) for hint in rules_data.load("fields")["publisher"]
+        PublisherHint(tuple(hint["names"]), hint["timezone"], hint.get("updates_are_published", False))
+        for hint in rules_data.load("fields")["publisher"]
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AuthorRules:
+    prefix: re.Pattern[str]
+    inline: re.Pattern[str]
+    not_writer: re.Pattern[str]
+    names_end: re.Pattern[str]
+    role: re.Pattern[str]
+    not_people: frozenset[str]
+    not_name_word: re.Pattern[str]
+    max_name_words: int
+
+
+def _words_pattern(words: list[str]) -> str:
+    """An alternation of literal words, longest first (so 'last updated' wins over 'updated')."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
 @cache
-def not_people() -> frozenset[str]:
-    return frozenset(name.lower() for name in rules_data.load("fields")["authors"]["not_people"])
+def author_rules() -> AuthorRules:
+    config = rules_data.load("fields")["authors"]
+    prefixes = _words_pattern(config["prefixes"])
+    return AuthorRules(
+        re.compile(rf"^(?:{prefixes})(?:\s*[:：]\s*|\s+)", re.IGNORECASE),
+        re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
+        re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
+        re.compile(rf"[|•·⋅()（/@\d]|\s[-–—]\s|\b(?:{_words_pattern(config['names_end'])})\b"
+                   rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
+        re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
+        frozenset(name.lower() for name in config["not_people"]),
+        re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b",
+                   re.IGNORECASE),
+        config["max_name_words"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DateRules:
+    lines_after: int
+    lines_before: int
+    lines_before_text: int
+    earliest_year: int
+    take_lone_update: bool
+    update_label: re.Pattern[str]
+
+
+@cache
+def date_rules() -> DateRules:
+    config = rules_data.load("fields")["published"]
+    return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
+                     config["earliest_year"], config["take_lone_update"],
+                     re.compile(rf"(?:{_words_pattern(config['update_labels'])})\W*(?:on|at|:)?\W*$", re.IGNORECASE))
+
+
+# Characters of label text looked at before a date, and of time text after it.
+LABEL_CHARS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class TitleRules:
+    lookback_lines: int
+    lookahead_lines: int
+    min_words: int
+    max_words: int
+    min_score: float
+    nav_words: re.Pattern[str]
+    weights: dict[str, float]
+
+
+@cache
+def title_rules() -> TitleRules:
+    config = rules_data.load("fields")["title"]
+    return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"],
+                      config["min_score"], re.compile(rf"\b(?:{_words_pattern(config['nav_words'])})\b", re.IGNORECASE),
+                      dict(config["weights"]))
 
 
 def extract(cleaned: CleanedDocument) -> Fields:
-    bylines = cleaned.with_reason("byline")
     publisher = find_publisher(cleaned)
     body_lines = cleaned.body_lines
     body = "\n\n".join(body_lines)
-    published = find_published(cleaned, publisher)
+    title_index, title = title_line(cleaned)
+    published = find_published(cleaned, publisher, title_index)
     return Fields(
-        title=cleaned.first("title"),
-        subtitle=cleaned.first("subtitle"),
-        authors=parse_authors(bylines[0]) if bylines else [],
+        title=title,
+        subtitle=subtitle if (subtitle := cleaned.first("subtitle")) != title else None,
+        authors=find_authors(cleaned, title_index),
         published_at=published.published_at if published else None,
         published_date=published.published_date if published else None,
         published_at_raw=published.raw if published else None,
@@ -110,19 +204,315 @@ def extract(cleaned: CleanedDocument) -> Fields:
     )
 
 
+def main_text_start(labels: list[LineLabel]) -> int:
+    """Index of the first kept line of running text: the header (title, byline) ends before it."""
+    return next((i for i, label in enumerate(labels) if label.kept and is_running_text(label.text)), len(labels))
+
+
+def is_running_text(text: str, words: int | None = None) -> bool:
+    """Prose that is not a headline: a long line, or sentences ending in a full stop (a question
+    of a dozen words is a headline as often as a sentence)."""
+    words = word_count(text) if words is None else words
+    return is_prose(text, words) and (words >= RUNNING_TEXT_WORDS or not text.endswith(_HEADLINE_ENDS))
+
+
+# Lines this long are running text whatever their end; shorter ones ending so may be headlines.
+RUNNING_TEXT_WORDS = 20
+_HEADLINE_ENDS = ("?", "!", ")")
+
+
+_LIST_MARK = re.compile(r"^(?:[-–—*•·+▪►o]\s|\d{1,2}[.)]\s)\s*")
+_LIST_ITEM_TEXT = re.compile(r"^(?:[-–—*•·+▪►o]|\d{1,2}[.)])[ \t\u00a0]+(.+)$", re.MULTILINE)
+_CRUMB_TAIL = re.compile(r"[/>»›|][ \t]*([^\n/>»›|]+)$", re.MULTILINE)
+_SUFFIX_SEPARATOR = re.compile(r"\s(?:[|–—:·»-]|::)\s")
+_LINK_ARROWS = (">", "›", "→", "»")
+_DIGIT = re.compile(r"\d")
+_TITLE_WORD = re.compile(r"\w{4,}")
+_HEADER_REASONS = frozenset({"byline", "dateline"})
+# Labels the cleaner gives header lines no rule matched.
+_FREE_REASONS = frozenset({"title", "subtitle", "navigation", "body", "other"})
+
+
+def find_title(cleaned: CleanedDocument, rules: TitleRules | None = None) -> str | None:
+    """The header line that scores best as a headline (`title_rules`) without its site name,
+    or None when no line reaches `min_score` (a page without a headline has none)."""
+    return title_line(cleaned, rules)[1]
+
+
+def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None) -> tuple[int | None, str | None]:
+    """Index and text of the title (`find_title`); the index is None when the title is only
+    the page <title> on the dump's first line, or when there is none."""
+    labels = cleaned.labels
+    if not labels:
+        return None, None
+    rules = rules or title_rules()
+    start = main_text_start(labels)
+    low, high = max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines)
+    header = _Header(labels, low, high, start)
+    page_title = header.without_site_name(labels[0].text)
+    best, best_index = (page_title, None) if page_title != labels[0].text else (None, None)
+    best_score = max(rules.min_score, rules.weights["page_title_alone"]) if best else rules.min_score
+    for i in range(low, high):
+        score = _title_score(header, i, rules)
+        if score is not None and score > best_score:
+            best, best_index, best_score = labels[i].text, i, score
+    return best_index, header.without_site_name(best) if best else None
+
+
+class _Header:
+    """What the title score needs about the lines around the start of the main text,
+    computed once per document (per-line regex work only inside the window)."""
+
+    def __init__(self, labels: list[LineLabel], low: int, high: int, start: int) -> None:
+        self.labels = labels
+        self.low = low
+        reach = min(len(labels), high + 4)
+        self.words = {i: word_count(labels[i].text) for i in range(low, reach)}
+        self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
+        self.text_lines = [i for i in range(start, high)
+                           if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
+        self.body_words = {word.lower() for label in labels[start:start + 3]
+                           for word in _TITLE_WORD.findall(label.text)}
+        self.page_title = _plain_dashes(labels[0].text.lower())
+        self.echoes = _title_echoes(labels)
+        self.heads = self._block_heads(low, high)
+
+    def _block_heads(self, low: int, high: int) -> set[int]:
+        """Top lines of the short runs of free lines right above a byline or date: a headline,
+        then maybe its standfirst or a photo credit, then who wrote it and when."""
+        heads = set()
+        for b in range(low + 1, high):
+            if not self.dated[b] or self.dated[b - 1]:
+                continue
+            head = None
+            for i in range(b - 1, max(low, b - 5) - 1, -1):
+                if self.labels[i].reason not in _FREE_REASONS:
+                    break
+                if self.words[i] >= 4:
+                    head = i
+            if head is not None:
+                heads.add(head)
+        return heads
+
+    @cached_property
+    def lines(self) -> frozenset[str]:
+        return frozenset(label.text.lower() for label in self.labels)
+
+    def without_site_name(self, title: str) -> str:
+        return strip_site_name(title, self.lines) if _SITE_SEPARATOR.search(title) else title
+
+    def text_around(self, i: int) -> tuple[int, int]:
+        """Lines of running text above line `i`, and the index of the next one below it."""
+        above = bisect_left(self.text_lines, i)
+        return above, self.text_lines[above] if above < len(self.text_lines) else len(self.labels)
+
+
+_SITE_SEPARATOR = re.compile(r"(\s(?:\||-|–|—|·|•|::|»|>)\s|\s_)")
+# Separators that only ever divide a page title from site and section names.
+_STRONG_SEPARATORS = ("|", ">", "»")
+# A segment this short beside a bar is a site or section name.
+SITE_NAME_WORDS = 4
+
+
+def strip_site_name(title: str, lines: frozenset[str]) -> str:
+    """`title` without site and section names: short segments beside a bar or breadcrumb arrow,
+    and short first or last segments that are also a line of their own on the page
+    ('... - The New York Times')."""
+    parts = _SITE_SEPARATOR.split(title)
+    if len(parts) < 3:
+        return title
+    longest = max(word_count(part) for part in parts[::2])
+    while len(parts) >= 3:
+        for edge, separator in ((-1, parts[-2]), (0, parts[1])):
+            segment = parts[edge].strip()
+            words = word_count(segment)
+            named_elsewhere = separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines
+            if words < longest and words <= SITE_NAME_WORDS and named_elsewhere:
+                parts = parts[:-2] if edge else parts[2:]
+                break
+        else:
+            break
+    return "".join(parts).strip()
+
+
+def _title_echoes(labels: list[LineLabel]) -> frozenset[str]:
+    """Lower-cased headlines echoed as a list item without its mark or as the last step of a
+    breadcrumb trail (plain repeats say nothing: menus repeat too). Two passes over the joined
+    page instead of a loop over its lines."""
+    page = "\n".join(label.text for label in labels).lower()
+    return frozenset(_LIST_ITEM_TEXT.findall(page)) | frozenset(_CRUMB_TAIL.findall(page))
+
+
+def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
+    """Headline score of line `i`, or None when it cannot be the title at all."""
+    labels = header.labels
+    label = labels[i]
+    text = label.text
+    words = header.words[i]
+    if not rules.min_words <= words <= rules.max_words or label.reason in _HEADER_REASONS or text.endswith(":"):
+        return None
+    above, next_text = header.text_around(i)
+    if next_text == i or _LIST_MARK.match(text) or match_rule(text, words, default_rules()):
+        return None
+    weight = rules.weights
+    lower = text.lower()
+    score = weight["block_head"] * (i in header.heads) - weight["text_above"] * above
+    if i and _is_page_title_part(header.page_title, _plain_dashes(lower)):
+        score += weight["page_title"]
+    if lower in header.echoes:
+        score += weight["breadcrumb_tail"]
+    for distance in range(1, 5):
+        if header.dated.get(i + distance):
+            score += weight["byline_after"] * (1 - 0.2 * (distance - 1))
+            break
+    if i and header.dated[i - 1]:
+        score += weight["byline_before"]
+    if i and labels[i - 1].reason == "breadcrumb":
+        score += weight["breadcrumb_above"]
+    score += weight["body_close"] * max(0.0, 1 - (next_text - i - 1) / 10)
+    own_words = {word.lower() for word in _TITLE_WORD.findall(text)}
+    if own_words:
+        score += weight["body_overlap"] * len(own_words & header.body_words) / len(own_words)
+    before_gap = label.line_no - labels[i - 1].line_no if i else 2
+    after_gap = labels[i + 1].line_no - label.line_no if i + 1 < len(labels) else 2
+    if before_gap > 1 and after_gap > 1:
+        score += weight["isolated"]
+    if words >= 6:
+        score += weight["long"]
+    elif words <= 3:
+        score += weight["short"]
+    if text.endswith("?") or ":" in text:
+        score += weight["colon_or_question"]
+    if text.endswith("."):
+        score += weight["full_stop"]
+    if text[0].islower():
+        score += weight["lowercase"]
+    if rules.nav_words.search(text):
+        score += weight["nav_word"]
+    if text.endswith(_LINK_ARROWS):
+        score += weight["link_arrow"]
+    return score
+
+
+def _plain_dashes(text: str) -> str:
+    """En and em dashes as hyphens: a page <title> and its headline often differ only so."""
+    return text.translate(_DASHES)
+
+
+_DASHES = str.maketrans("–—", "--")
+
+
+def _is_page_title_part(page_title: str, lower: str) -> bool:
+    """Whether `lower` is the dump's first line, or its part before a site-name separator
+    (the part after it is the site's name, which a header line often repeats)."""
+    if page_title == lower:
+        return True
+    return page_title.startswith(lower) and bool(_SUFFIX_SEPARATOR.match(page_title, len(lower)))
+
+
+def _is_byline_or_date(label: LineLabel) -> bool:
+    if label.reason in _HEADER_REASONS:
+        return True
+    text = label.text
+    return len(text) < 200 and bool(_BYLINE_PREFIX.match(text) or (_DIGIT.search(text) and _DATE.search(text)))
+
+
 def parse_authors(byline: str) -> list[str]:
-    """Person names of a byline, without 'By', places, outlets or agencies."""
-    names_part = _BYLINE_PREFIX.sub("", " ".join(byline.split()))
-    names_part = names_part.split("|")[0]
-    names_part = re.split(r"\(|\s[-–—]\s", names_part)[0]
+    """Person names of a byline, without 'By', places, outlets, agencies, roles or dates."""
+    rules = author_rules()
+    names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
+    names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
     for candidate in _NAME_SEPARATORS.split(names_part):
-        name = _PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,"))
-        if not name or name.lower() in not_people() or not _PERSON_NAME.match(name):
-            continue
-        if 1 <= len(name.split()) <= 5 and name not in authors:
+        name = _PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:"))
+        role = rules.role.search(name)
+        if role and authors:
+            break  # "Name, Senior Editor, Outlet": the rest says who the writer is
+        if role:
+            name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
+        if authors and " " not in name:
+            continue  # "Ann Lee, Ph.D.": a credential, not a second writer
+        if name and name.lower() not in rules.not_people and _PERSON_NAME.match(name) and name not in authors \
+                and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name):
             authors.append(name)
+        if role:
+            break
     return authors
+
+
+def find_authors(cleaned: CleanedDocument, title_index: int | None) -> list[str]:
+    """Writers named near the headline, nearest line first: a byline ('By ...', '... by Name',
+    'Written by' over a name line), or a bare name line or segment beside the date
+    ('Ann Lee · March 3, 2024')."""
+    labels = cleaned.labels
+    for i in _header_order(labels, title_index, date_rules()):
+        if len(labels[i].text) <= MAX_BYLINE_CHARS:
+            names = _byline_names(labels, i) or _bare_names(labels, i, title_index is None or i > title_index)
+            if names:
+                return names
+    return []
+
+
+# Longer lines are running text, not bylines.
+MAX_BYLINE_CHARS = 200
+
+
+def _byline_names(labels: list[LineLabel], i: int) -> list[str]:
+    rules = author_rules()
+    label = labels[i]
+    text = _LIST_MARK.sub("", label.text)
+    prefix = rules.prefix.match(text + " ")
+    if prefix and prefix.end() > len(text) and i + 1 < len(labels):
+        return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
+    if label.reason == "byline" or prefix:
+        return parse_authors(text)
+    if is_prose(text, word_count(text)):
+        return []  # "... released by China Railway": a sentence, not a byline
+    for match in rules.inline.finditer(text):
+        if not rules.not_writer.search(text, 0, match.start()):
+            return parse_authors(text[match.end():])
+    return []
+
+
+def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
+    """A name beside the date in the date's own line, or (where `alone_ok`: below the title,
+    not among the kickers and section names above it) standing alone next to a date line."""
+    text = labels[i].text
+    undated = _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
+    if undated != text:
+        segments = _SEGMENT_SEPARATORS.split(undated)
+    elif alone_ok and word_count(text) <= MAX_BARE_NAME_WORDS and any(
+            _is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
+        segments = [text]
+    else:
+        return []
+    for segment in segments:
+        names = parse_authors(segment)
+        not_name = author_rules().not_name_word
+        if names and all(_BARE_NAME.match(name) and not not_name.search(name) for name in names):
+            return names
+    return []
+
+
+_SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
+# Stamps a byline sits beside besides a full date: a time, a reading time, a relative or short date.
+_STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bago\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2}}"
+                    rf"|\b\d{{1,2}}\s?[hd]\b|\b{rules_data.fragment('MONTH')}\s\d{{1,2}}\b", re.IGNORECASE)
+# A name without a 'By': two to four capitalised words or initials ("Ann Lee", "A. J. Neal",
+# "Tom McDevitt"), none of them a month or one of `not_name_words`.
+_NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
+_NAME_PARTICLES = "van|von|de|da|der|del|du|le|la|bin|al"
+_BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?"
+                        rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
+# A line naming only the writer is short (name plus maybe a role).
+MAX_BARE_NAME_WORDS = 6
+
+
+def _is_dated(labels: list[LineLabel], j: int) -> bool:
+    if not 0 <= j < len(labels):
+        return False
+    text = labels[j].text
+    return labels[j].reason == "dateline" or bool(_DIGIT.search(text) and (_DATE.search(text) or _STAMP.search(text)))
 
 
 def find_publisher(cleaned: CleanedDocument) -> str | None:
@@ -171,25 +561,72 @@ def _squash(name: str) -> str:
     return "".join(char for char in name.lower() if char.isalnum())
 
 
-def publisher_timezone(publisher: str | None) -> str | None:
+def publisher_hint(publisher: str | None) -> PublisherHint | None:
     if not publisher:
         return None
     squashed = _squash(publisher)
     for hint in publisher_hints():
         if any(squashed.startswith(_squash(name)) for name in hint.names):
-            return hint.timezone
+            return hint
     return None
 
 
-def find_published(cleaned: CleanedDocument, publisher: str | None) -> PublishedTime | None:
-    """The first stamp with a time wins; else the first date (datelines before bylines)."""
-    candidates = [
-        parsed
-        for line in cleaned.with_reason("dateline", "byline", "print_edition")
-        if (parsed := parse_published(line, publisher)) is not None
-    ]
-    with_time = [candidate for candidate in candidates if candidate.published_at is not None]
-    return (with_time or candidates or [None])[0]
+def publisher_timezone(publisher: str | None) -> str | None:
+    hint = publisher_hint(publisher)
+    return hint.timezone if hint else None
+
+
+def updates_are_published(publisher: str | None) -> bool:
+    """Whether the publisher labels its only time stamp 'Updated' (China Daily does)."""
+    hint = publisher_hint(publisher)
+    return bool(hint and hint.updates_are_published)
+
+
+def find_published(cleaned: CleanedDocument, publisher: str | None,
+                   title_index: int | None = None) -> PublishedTime | None:
+    """The publication stamp: the first date just below the headline, else just above it.
+
+    Dates further away belong to comments, related stories or the footer, and a stamp
+    labelled as an update is only taken when the header has no other (or the publisher's
+    stamps are labelled so, `updates_are_published`): a wrong date is worse than none."""
+    labels = cleaned.labels
+    rules = date_rules()
+    update = None
+    for i in _header_order(labels, title_index, rules):
+        if not _DIGIT.search(labels[i].text):
+            continue
+        previous = labels[i - 1].text if i else ""
+        for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
+            parsed = parse_published(stamp, publisher)
+            if parsed is None or parsed.published_date.year < rules.earliest_year:
+                continue
+            if not labelled_update or updates_are_published(publisher):
+                return parsed
+            update = update or parsed
+    return update if rules.take_lone_update else None
+
+
+def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateRules) -> list[int]:
+    """Indexes of the lines where the header's date and byline sit, nearest first: below the
+    title, then above it, then from the start of the main text on and above it."""
+    start = main_text_start(labels)
+    order = [*range(start, start + rules.lines_after), *range(start - 1, start - rules.lines_before_text - 1, -1)]
+    if title_index is not None:
+        order = [*range(title_index + 1, title_index + 1 + rules.lines_after),
+                 *range(title_index - 1, title_index - rules.lines_before - 1, -1), *order]
+    return [i for i in dict.fromkeys(order) if 0 <= i < len(labels)]
+
+
+def _stamps(text: str, previous: str, rules: DateRules) -> Iterator[tuple[str, bool]]:
+    """Each date in a line with the text after it (a time may follow), and whether the words
+    before it (in the line, or a lone label on the line above) call it an update."""
+    end = 0
+    for match in _DATE.finditer(text):
+        before = text[max(end, match.start() - LABEL_CHARS):match.start()]
+        if not before.strip() and end == 0 and len(previous) <= LABEL_CHARS:
+            before = previous
+        yield text[match.start():match.end() + LABEL_CHARS], bool(rules.update_label.search(before))
+        end = match.end()
 
 
 def parse_published(text: str, publisher: str | None = None) -> PublishedTime | None:
@@ -197,26 +634,31 @@ def parse_published(text: str, publisher: str | None = None) -> PublishedTime | 
     iso = _ISO_DATETIME.search(text)
     date_match = _DATE.search(text)
     if iso:
-        raw = iso.group(0)
+        raw = to_parse = iso.group(0)
     elif date_match:
         time_match = _TIME.search(text, date_match.end())
-        raw = text[date_match.start():time_match.end()] if time_match else date_match.group(0)
         if time_match is None:
-            return _date_only(raw)
+            return _date_only(date_match.group(0))
+        raw = text[date_match.start():time_match.end()]
+        # "02.00 EST": dateutil reads a time only with a colon
+        to_parse = date_match.group(0) + " " + _DOTTED_TIME.sub(r"\1:\2", time_match.group(0), count=1)
     else:
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)  # unknown zone names stay naive
-            stamp = date_parser.parse(raw, fuzzy=True)
+            stamp = date_parser.parse(to_parse, fuzzy=True, tzinfos=zone_abbreviations())
     except (ValueError, OverflowError):
-        return None
+        return _date_only(date_match.group(0)) if date_match and not iso else None
     assumed = False
     if stamp.tzinfo is None:
         zone = publisher_timezone(publisher)
         assumed = zone is None
         stamp = stamp.replace(tzinfo=ZoneInfo(zone) if zone else timezone.utc)
     return PublishedTime(raw, stamp.astimezone(timezone.utc), stamp.date(), assumed)
+
+
+_DOTTED_TIME = re.compile(r"^(\d{1,2})\.(\d{2})")
 
 
 def _date_only(raw: str) -> PublishedTime | None:

@@ -8,7 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pressline.clean import clean
-from pressline.extract import extract, parse_authors, parse_published, parse_section, publisher_timezone
+from pressline.extract import (
+    extract,
+    find_authors,
+    find_published,
+    find_title,
+    parse_authors,
+    parse_published,
+    parse_section,
+    publisher_timezone,
+    strip_site_name,
+)
 from tests.conftest import load_seed_gold, seed_text
 from tests.synthetic import iter_dumps
 
@@ -42,6 +52,21 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Reuters", []),
         ("By Zhang Wei and Xinhua", ["Zhang Wei"]),
         ("Written by Maria de la Cruz", ["Maria de la Cruz"]),
+        ("By: Ann Lee", ["Ann Lee"]),
+        ("Written By: Tom Hall", ["Tom Hall"]),
+        ("Par Sébastien Marchand", ["Sébastien Marchand"]),
+        ("By Ann Lee, Senior Editor, Valley Post", ["Ann Lee"]),
+        ("By ANN LEE JULY 3, 2024", ["ANN LEE"]),
+        ("Reporting by Ann Lee; Editing by Tom Hall", ["Ann Lee"]),
+        ("By Ann Lee @annlee Updated Jul 24, 2018, 2:15pm EDT", ["Ann Lee"]),
+        ("By Rhonda Kraus Updated January 25, 2026", ["Rhonda Kraus"]),
+        ("By Gabe Boucher In Budget Travel , Travel Tips", ["Gabe Boucher"]),
+        ("1. Ann Lee", ["Ann Lee"]),
+        ("By Ann LeePublished: Dec 19, 2025", ["Ann Lee"]),
+        ("By Ann Lee, Ph.D.", ["Ann Lee"]),
+        ("Ann Lee Founder at Acme Tools", ["Ann Lee"]),
+        ("By Ann Lee, Tom Hall, Editor", ["Ann Lee", "Tom Hall"]),
+        ("By The Valley editors", []),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -64,6 +89,12 @@ def test_parse_authors(byline: str, authors: list[str]) -> None:
         ("NO. 39 SEPTEMBER 24, 2015", "Beijing Review", None, date(2015, 9, 24), False),
         ("Sept. 1, 2015", None, None, date(2015, 9, 1), False),
         ("(China Daily USA 09/22/2015 page16)", "China Daily USA", None, date(2015, 9, 22), False),
+        ("Thu 3 Jan 2019 02.00 EST", None, datetime(2019, 1, 3, 7, 0, tzinfo=timezone.utc), date(2019, 1, 3), False),
+        ("Dec 19, 2025, 01:00:00 AM IST", None, datetime(2025, 12, 18, 19, 30, tzinfo=timezone.utc),
+         date(2025, 12, 19), False),
+        ("Posted 2024-03-04T08:15:00Z", None, datetime(2024, 3, 4, 8, 15, tzinfo=timezone.utc), date(2024, 3, 4), False),
+        ("March 4, 2025 at 10.30 PDT", None, datetime(2025, 3, 4, 17, 30, tzinfo=timezone.utc), date(2025, 3, 4), False),
+        ("Tuesday, 2nd April 2024", None, None, date(2024, 4, 2), False),
     ],
 )
 def test_parse_published(text: str, publisher: str | None, instant: datetime | None, day: date,
@@ -127,3 +158,123 @@ def test_made_up_dumps_in_the_seed_styles_give_gold_fields(seed: int) -> None:
             assert (fields.published_at, fields.published_date) == (None, date.fromisoformat(published)), name
         else:
             assert fields.published_date is None, name
+
+
+@pytest.mark.parametrize(
+    ("line", "others", "title"),
+    [
+        ("Rivers rise after storm | Valley Post", set(), "Rivers rise after storm"),
+        ("Valley Post | News | Rivers rise after storm", set(), "Rivers rise after storm"),
+        ("Rivers rise after storm - The Valley Post", {"the valley post"}, "Rivers rise after storm"),
+        ("Rivers rise – and towns brace for more", set(), "Rivers rise – and towns brace for more"),
+        ("Storm: what we know", set(), "Storm: what we know"),
+        ("Valley Post > News > 2024 > Rivers rise after storm", set(), "Rivers rise after storm"),
+    ],
+)
+def test_strip_site_name(line: str, others: set[str], title: str) -> None:
+    assert strip_site_name(line, frozenset(others)) == title
+
+
+BODY_LINES = [
+    "Heavy rain pushed the river over its banks on Tuesday, flooding low streets in three towns near the coast.",
+    "Officials said the water would fall slowly over the week, and asked drivers to keep away from the old bridge.",
+]
+
+
+@pytest.mark.parametrize(
+    ("header", "title"),
+    [
+        (["Skip to content", "News", "Sport", "Weather", "Rivers rise after the storm", "By Ann Lee",
+          "March 3, 2024"], "Rivers rise after the storm"),
+        (["Rivers rise after the storm | Valley Post", "Menu", "Valley Post", "Rivers rise after the storm",
+          "Towns brace for more rain this week", "Ann Lee", "3 March 2024"], "Rivers rise after the storm"),
+        (["Flood warnings for the coast | Valley Post", "* Home", "* Weather", "Search"], "Flood warnings for the coast"),
+        (["Rivers rise after the storm - Valley Post", "Menu", "Rivers rise after the storm – Valley Post",
+          "Valley Post", "Ann Lee"], "Rivers rise after the storm"),
+        (["Menu", "Why do rivers rise so fast after a storm like this one?", "By Ann Lee"],
+         "Why do rivers rise so fast after a storm like this one?"),
+        ([], None),
+    ],
+)
+def test_find_title_in_made_up_headers(header: list[str], title: str | None) -> None:
+    assert find_title(clean("\n\n".join(header + BODY_LINES))) == title
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_find_title_never_raises(text: str) -> None:
+    title = find_title(clean(text))
+    assert title is None or title.strip()
+
+
+@pytest.mark.parametrize(
+    ("header", "day"),
+    [
+        (["Rivers rise after the storm", "By Ann Lee | March 3, 2024"], date(2024, 3, 3)),
+        (["Rivers rise after the storm", "Ann Lee", "Published 4 March 2024, updated 6 March 2024"], date(2024, 3, 4)),
+        (["Rivers rise after the storm", "Last updated: March 6, 2024", "Posted on March 4, 2024"], date(2024, 3, 4)),
+        (["Rivers rise after the storm", "Last updated: March 6, 2024"], None),
+        (["Rivers rise after the storm", "Last updated", "March 6, 2024"], None),
+        (["Rivers rise after the storm", "Posted on June 29, 2020 November 12, 2021"], date(2020, 6, 29)),
+        (["Tuesday, 2nd April 2024", "Rivers rise after the storm", "By Ann Lee"], date(2024, 4, 2)),
+        (["Rivers rise after the storm", "Map of the valley, 12 May 1856"], None),
+        (["Rivers rise after the storm", "Ann Lee · 2024-03-04 · 5 min read"], date(2024, 3, 4)),
+    ],
+)
+def test_find_published_in_made_up_headers(header: list[str], day: date | None) -> None:
+    cleaned = clean("\n\n".join(header + BODY_LINES))
+    published = find_published(cleaned, None, header.index("Rivers rise after the storm"))
+    assert (published.published_date if published else None) == day
+
+
+def test_dates_of_comments_and_related_stories_are_not_taken() -> None:
+    lines = ["Rivers rise after the storm", "By Ann Lee", *BODY_LINES * 6, "Related stories",
+             "Bridge reopens after repairs - May 2, 2024", "One comment", "Sam says:", "May 3, 2024 at 10:12 am",
+             "Great article, thanks."]
+    assert find_published(clean("\n\n".join(lines)), None, 0) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=12), st.sampled_from([None, "China Daily"]))
+def test_find_published_never_raises(lines: list[str], publisher: str | None) -> None:
+    cleaned = clean("\n".join(lines))
+    for title_index in (None, 0, len(cleaned.labels) - 1):
+        find_published(cleaned, publisher, title_index)
+
+
+@pytest.mark.parametrize(
+    ("header", "authors"),
+    [
+        (["Rivers rise after the storm", "Posted on May 3, 2024 by Ann Lee"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "Ann Lee · March 3, 2024 · 4 min read"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "March 3, 2024 • Ann Lee in Weather"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "Ann Lee", "March 3, 2024"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "Written By", "Tom Hall", "March 3, 2024"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Photo by Tom Hall", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "Reviewed by Tom Hall", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "Your Weather Guide", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "Author:", "Tom Hall"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "* by", "Tom Hall", "* Sep 25, 2024"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Tom Hall", "7 min read"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Tomáš Průcha • 8h"], ["Tomáš Průcha"]),
+        (["Rivers rise after the storm", "Tom Hall in Weather", "Dec 10"], ["Tom Hall"]),
+        (["Kate Moss", "Rivers rise after the storm", "March 3, 2024"], []),
+    ],
+)
+def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
+    cleaned = clean("\n\n".join(header + BODY_LINES))
+    assert find_authors(cleaned, header.index("Rivers rise after the storm")) == authors
+
+
+def test_names_in_running_text_are_not_authors() -> None:
+    lines = ["Rivers rise after the storm", "Figures released by Valley Water Board show the river rose by two "
+             "metres overnight, the highest level since records began in the town.", *BODY_LINES]
+    assert find_authors(clean("\n\n".join(lines)), 0) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=12))
+def test_find_authors_never_raises(lines: list[str]) -> None:
+    cleaned = clean("\n".join(lines))
+    for title_index in (None, 0):
+        assert all(name.strip() for name in find_authors(cleaned, title_index))
