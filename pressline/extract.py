@@ -698,8 +698,13 @@ def find_related_links(cleaned: CleanedDocument) -> list[str]:
     ]
 
 
+# py3langid's cost grows with the text; its label does not change past a few sentences (on 400 dev
+# bodies, 1,500 characters gave the same labels as 5,000, at 1.5 ms instead of 3.5 ms a document).
+LANGUAGE_SAMPLE_CHARS = 1500
+
+
 def identify_language(body: str) -> str | None:
     if not body.strip():
         return None
-    language, _score = py3langid.classify(body[:5000])
+    language, _score = py3langid.classify(body[:LANGUAGE_SAMPLE_CHARS])
     return language
