@@ -41,13 +41,7 @@ BATCH_CACHE_EXPIRATION = timedelta(days=7)
 
 def _is_io_error(task, task_run, state) -> bool:
     """Retry what a second try can fix (a flaky disk or share), not a bad suite or a bug."""
-    try:
-        state.result()
-    except OSError:
-        return True
-    except Exception:  # noqa: BLE001 - any other failure is final
-        return False
-    return False
+    return isinstance(state.result(raise_on_failure=False), OSError)
 
 
 # I/O tasks retry with exponential backoff and jitter; publish does not (it is not idempotent mid-way).

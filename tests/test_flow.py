@@ -262,3 +262,13 @@ def test_the_run_leaves_artifacts_and_data_docs(first_run: dict, workspace: Path
     assert "Removed lines by reason" in report and "body_min_words" in report and "Slowest stage" in report
     docs = workspace / "warehouse" / "_docs" / first_run["run_id"] / "index.html"
     assert docs.is_file() and str(docs) in report
+
+
+def test_only_io_errors_are_retried() -> None:
+    from prefect.states import Failed
+
+    from flows.pipeline import _is_io_error, batch_task, plan_task
+
+    assert batch_task.retries == plan_task.retries == 3
+    assert _is_io_error(batch_task, None, Failed(data=OSError(5, "Input/output error")))
+    assert not _is_io_error(batch_task, None, Failed(data=ValueError("expectation suite is not valid JSON")))
