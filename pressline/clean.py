@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import compress
+from itertools import compress, repeat
 from re import _constants as sre
 from re import _parser
 
@@ -159,6 +159,11 @@ class RuleSet:
     vocabulary_max_words: int
 
     @property
+    def vocabulary_bits(self) -> dict[str, int]:
+        """Each vocabulary word with bit k set for the k-th vocabulary rule that lists it."""
+        return _vocabulary_bits(self.vocabularies)
+
+    @property
     def menu_marks(self) -> str:
         """Characters counted per line: a menu row holds at least min_segments - 1 of them."""
         return "".join(sorted({separator[0] for separator in self.menu.separators}))
@@ -209,6 +214,15 @@ def parse_rules(config: dict) -> RuleSet:
     )
     vocabulary_max_words = max((rule.max_words for rule in vocabularies), default=0)
     return RuleSet(patterns, any_pattern, vocabularies, menu, continuations, reasons, vocabulary_max_words)
+
+
+@cache
+def _vocabulary_bits(vocabularies: tuple[VocabularyRule, ...]) -> dict[str, int]:
+    bits: dict[str, int] = {}
+    for k, vocabulary in enumerate(vocabularies):
+        for word in vocabulary.words:
+            bits[word] = bits.get(word, 0) | 1 << k
+    return bits
 
 
 @cache
@@ -359,7 +373,7 @@ def _match_rules(lines: LineTable, rules: RuleSet) -> list[str | None]:
         if rule.max_words is not None:
             candidates &= lines.words <= rule.max_words
         indices = np.flatnonzero(candidates).tolist()
-        for i in compress(indices, map(rule.regex.match, [texts[i] for i in indices])):
+        for i in compress(indices, map(rule.regex.match, map(texts.__getitem__, indices))):
             reasons[i], free[i] = rule.reason, False
     _match_vocabularies(lines, rules, reasons, free)
     for i in np.flatnonzero(free & (lines.counts["marks"] >= rules.menu.min_segments - 1)).tolist():
@@ -379,10 +393,10 @@ def _match_vocabularies(lines: LineTable, rules: RuleSet, reasons: list[str | No
     line_of_token = np.repeat(np.arange(short.size), counts)
     digits = np.bincount(line_of_token, np.fromiter(map(str.isdigit, tokens), np.float64, len(tokens)),
                          short.size)
+    bits = np.fromiter(map(rules.vocabulary_bits.get, tokens, repeat(0)), np.int64, len(tokens))
     undecided = np.ones(short.size, bool)
-    for vocabulary in rules.vocabularies:
-        in_words = np.bincount(line_of_token, np.fromiter(map(vocabulary.words.__contains__, tokens), np.float64,
-                                                          len(tokens)), short.size)
+    for k, vocabulary in enumerate(rules.vocabularies):
+        in_words = np.bincount(line_of_token, (bits >> k) & 1, short.size)
         hits = undecided & (counts <= vocabulary.max_words) & vocabulary.decides(in_words, digits, counts)
         for i in short[hits].tolist():
             reasons[i], free[i] = vocabulary.reason, False

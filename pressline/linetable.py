@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 
 import numpy as np
 
@@ -71,7 +71,7 @@ class LineTable:
     sentence_end: np.ndarray  # ends with a sentence mark (closing quotes allowed after it)
     sentence_break: np.ndarray  # holds a sentence break (SENTENCE_BREAK)
     joined_lower: str         # lowered lines (per character, see `_lower_table`), each followed by "\n"
-    lower_starts: np.ndarray  # where each line starts in `joined_lower`
+    lower_starts: np.ndarray  # where each line starts in `joined_lower` (lower-casing keeps lengths)
     in_sets: dict[frozenset[str], np.ndarray]  # per set of `build`'s word_sets: the line's words in it
 
     @property
@@ -152,11 +152,12 @@ def _sentence_break() -> re.Pattern[str]:
 def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ...] = ()) -> LineTable:
     """The lines of `texts` (split at "\n", stripped, blank ones left out) and their columns.
     `marks`: characters to count per line; `word_sets`: sets whose tokens to count per line."""
-    raw = list(chain.from_iterable(text.split("\n") for text in texts))
+    split = [text.split("\n") for text in texts]
+    raw = list(chain.from_iterable(split))
     stripped = list(map(str.strip, raw))
     kept_raw = list(compress(raw, stripped))
     lines = list(compress(stripped, stripped))
-    raw_sizes = np.fromiter((text.count("\n") + 1 for text in texts), np.int64, len(texts))
+    raw_sizes = np.fromiter(map(len, split), np.int64, len(texts))
     nonblank = np.fromiter(map(bool, stripped), bool, len(stripped))
     raw_offsets = np.concatenate(([0], np.cumsum(raw_sizes)))
     counts = np.add.reduceat(nonblank, raw_offsets[:-1]) if texts else np.zeros(0, np.int64)
@@ -169,30 +170,24 @@ def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ..
     indents = np.fromiter(map(len, kept_raw), np.int64, n) - np.fromiter(
         map(len, map(str.lstrip, kept_raw)), np.int64, n)
     joined = "\n".join(lines) + "\n"
-    columns = _character_columns(joined, chars, marks)
+    columns = _character_columns(joined, chars, marks, _word_index(word_sets))
     for i in np.flatnonzero(chars > SAMPLE_CHARS).tolist():
         _count_whole_line(lines[i], i, columns, marks)
     joined_lower = columns.pop("lowered")
     lowered = joined_lower.split("\n")[:-1]
-    lower_lengths = np.fromiter(map(len, lowered), np.int64, n)
     blank_offsets = np.concatenate(([0], np.cumsum(columns["blank_tokens"]))).astype(np.int64)
     return LineTable(lines, lowered, offsets, line_numbers, indents, chars, np.minimum(chars, SAMPLE_CHARS),
                      columns["words"], columns["tokens"], columns["blank_tokens"], columns["alpha_words"],
                      {name: columns[name] for name in SAMPLE_COUNTS}, columns["first"], columns["last"],
                      columns["first_bits"], columns["sentence_end"], columns["sentence_break"], joined_lower,
-                     np.cumsum(lower_lengths + 1) - (lower_lengths + 1),
-                     _in_sets(joined_lower.split(), blank_offsets, word_sets))
+                     np.cumsum(chars + 1) - (chars + 1),
+                     _in_sets(columns["word_sets"], blank_offsets, word_sets))
 
 
-def _in_sets(token_list: list[str], offsets: np.ndarray,
+def _in_sets(bits: np.ndarray, offsets: np.ndarray,
              word_sets: tuple[frozenset[str], ...]) -> dict[frozenset[str], np.ndarray]:
     """How many of each line's words (`str.split()`; a word with punctuation attached is missed,
-    a price paid for speed) are in each set: one dict look-up a word of the batch."""
-    bits_of: dict[str, int] = {}
-    for k, words in enumerate(word_sets):
-        for word in words:
-            bits_of[word] = bits_of.get(word, 0) | 1 << k
-    bits = np.fromiter(map(bits_of.get, token_list, repeat(0)), np.int64, len(token_list))
+    a price paid for speed) are in each set, from each word's sets (`_WordIndex`)."""
     filled = np.flatnonzero(np.diff(offsets) > 0)
     result = {}
     for k, words in enumerate(word_sets):
@@ -226,26 +221,26 @@ def tokens(text: str) -> list[str]:
     return [token for token in _TOKEN_SPLIT.split(text.lower()) if token]
 
 
-def _character_columns(joined: str, chars: np.ndarray, marks: str) -> dict[str, np.ndarray]:
+def _character_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex) -> dict[str, np.ndarray]:
     """Per-line columns from the code points of `joined` (the lines, each followed by "\n"),
     a chunk of lines at a time so the character arrays stay small."""
     n = chars.size
     if not n:
-        return _chunk_columns(joined, chars, marks)
+        return _chunk_columns(joined, chars, marks, words)
     ends = np.cumsum(chars + 1)
     parts = []
     low = 0
     while low < n:
         base = ends[low - 1] if low else 0
         high = max(int(np.searchsorted(ends, base + CHUNK_CHARS, side="right")), low + 1)
-        parts.append(_chunk_columns(joined[base:ends[high - 1]], chars[low:high], marks))
+        parts.append(_chunk_columns(joined[base:ends[high - 1]], chars[low:high], marks, words))
         low = high
     return {name: ("".join if name in _TEXTS else np.concatenate)([part[name] for part in parts]) for name in parts[0]}
 
 
-def _chunk_columns(joined: str, chars: np.ndarray, marks: str) -> dict:
+def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex) -> dict:
     codes = np.array([joined]).view(np.uint32)
-    index = np.minimum(codes, 0x10000)
+    index = np.minimum(codes, 0x10000).astype(np.intp)  # look-ups with intp indices are twice as fast
     bits = char_table(marks)[index]
     lowered = _lower_table()[index]
     if codes.max() > 0xFFFF:
@@ -267,17 +262,17 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str) -> dict:
     position |= joins.view(np.uint8) << 1
     position |= _run_starts(token_char).view(np.uint8) << 2
     position |= _run_starts(alpha).view(np.uint8) << 3
-    position |= _run_starts((bits & SPACE) == 0).view(np.uint8) << 4
+    blank = (bits & SPACE) == 0
+    blank_starts = _run_starts(blank)
+    position |= blank_starts.view(np.uint8) << 4
+    columns = {"word_sets": words.sets_of(lowered, blank, blank_starts)}
     for i in np.flatnonzero(chars > SAMPLE_CHARS).tolist():
         combination[starts[i] + SAMPLE_CHARS:ends[i]] = classes.shape[0] - 1
         position[starts[i] + SAMPLE_CHARS:ends[i]] = 0
     combination[ends] = classes.shape[0] - 1  # a line's "\n" is not counted
-    line = np.repeat(np.arange(n), chars + 1)
-    sample = np.bincount(line * classes.shape[0] + combination, minlength=n * classes.shape[0])
-    sample = sample.reshape(n, classes.shape[0]) @ classes
-    runs = np.bincount(line * _POSITION_CODES + position, minlength=n * _POSITION_CODES)
-    runs = runs.reshape(n, _POSITION_CODES) @ _POSITION_CLASSES
-    columns = {name: sample[:, k].astype(np.int64) for k, name in enumerate(SAMPLE_COUNTS)}
+    sample = _per_line(combination, chars, classes.shape[0]) @ classes
+    runs = _per_line(position, chars, _POSITION_CODES) @ _POSITION_CLASSES
+    columns.update({name: sample[:, k].astype(np.int64) for k, name in enumerate(SAMPLE_COUNTS)})
     columns["words"] = (runs[:, 0] - runs[:, 1]).astype(np.int64) + (columns["cjk"] + 1) // 2
     columns["tokens"] = runs[:, 2].astype(np.int64)
     columns["alpha_words"] = runs[:, 3].astype(np.int64)
@@ -311,6 +306,59 @@ def _lower_table() -> np.ndarray:
         if len(lower) == 1:
             table[code] = ord(lower)
     return table
+
+
+@dataclass(frozen=True, slots=True)
+class _WordIndex:
+    """Word lists looked up in numpy: a word's hash is the sum of its (lower-cased) code points
+    times random odd weights by position; a table of 2**16 slots, indexed by the hash's top
+    bits and free of collisions between the listed words, gives each hash its sets (bit k: the
+    k-th list). Python string look-ups would cost a string object per word of the batch."""
+
+    weights: np.ndarray
+    keys: np.ndarray
+    sets: np.ndarray
+
+    def hashes(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """The hash of each word (a run of `word_chars` beginning at a `starts` position; the
+        first character is one)."""
+        first = np.flatnonzero(starts)
+        if not first.size:
+            return np.zeros(0, np.uint64)
+        offset = np.arange(lowered.size) - np.repeat(first, np.diff(first, append=lowered.size))
+        terms = self.weights[np.minimum(offset, self.weights.size - 1)] * (lowered * word_chars)
+        return np.add.reduceat(terms, first)
+
+    def sets_of(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        hashes = self.hashes(lowered, word_chars, starts)
+        slots = (hashes >> np.uint64(48)).astype(np.intp)
+        return np.where(self.keys[slots] == hashes, self.sets[slots], 0)
+
+
+@cache
+def _word_index(word_sets: tuple[frozenset[str], ...]) -> _WordIndex:
+    bits: dict[str, int] = {}
+    for k, words in enumerate(word_sets):
+        for word in words:
+            bits[word] = bits.get(word, 0) | 1 << k
+    listed = sorted(bits)
+    for seed in range(1000):
+        weights = np.random.default_rng(seed).integers(0, 1 << 63, 16, np.uint64) * np.uint64(2) + np.uint64(1)
+        index = _WordIndex(weights, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64))
+        hashes = np.array([index.hashes(np.array([word]).view(np.uint32), np.ones(len(word), bool),
+                                        np.arange(len(word)) == 0)[0] for word in listed], np.uint64)
+        slots = (hashes >> np.uint64(48)).astype(np.intp)
+        if np.unique(slots).size == slots.size:
+            index.keys[slots], index.sets[slots] = hashes, [bits[word] for word in listed]
+            return index
+    raise ValueError("no collision-free word table")
+
+
+def _per_line(codes: np.ndarray, chars: np.ndarray, kinds: int) -> np.ndarray:
+    """Lines x kinds: how many characters of each line (and its "\n") have each code."""
+    keys = np.repeat(np.arange(chars.size) * kinds, chars + 1)
+    keys += codes
+    return np.bincount(keys, minlength=chars.size * kinds).reshape(chars.size, kinds)
 
 
 def _run_starts(flags: np.ndarray) -> np.ndarray:
