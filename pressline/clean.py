@@ -547,14 +547,13 @@ def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> 
         begin, end = max_span(scores[low + start:high])
         body_start, body_end = (start + begin, start + end) if end else (start, start)
         title = _label_header(lines, reasons, low, body_start, matched, headline)
-        for i in range(low + body_start, low + body_end):
-            reasons[i] = reasons[i] or BODY
+        reasons[low + body_start:low + body_end] = [reason or BODY for reason in
+                                                    reasons[low + body_start:low + body_end]]
         _label_tail(lines, reasons, low, body_end, high, title, headline, bullet, words)
         if title is not None:
             text = lines.texts[title]
-            for i in range(title + 1, high):
-                if lines.texts[i] == text:
-                    reasons[i] = "repeated_title"
+            for i in [i for i, other in enumerate(lines.texts[title + 1:high], title + 1) if other == text]:
+                reasons[i] = "repeated_title"
     return RuleLayer([reason or "other" for reason in reasons], matched, prose, headline)
 
 
