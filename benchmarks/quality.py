@@ -93,13 +93,8 @@ def batches(pages: list[Page]) -> list[list[Page]]:
 
 
 def analyse_pages(pages: list[Page]) -> AnalysedBatch:
-    """The rule layer and features of all pages, batch by batch with one run's memory, merged."""
-    memory = LineMemory()
-    parts = [analyse_batch([page.text for page in batch], memory=memory) for batch in batches(pages)]
-    return AnalysedBatch([lines for part in parts for lines in part.lines],
-                         [reasons for part in parts for reasons in part.rule_reasons],
-                         [counts for part in parts for counts in part.elsewhere],
-                         np.concatenate([part.features for part in parts]))
+    """The rule layer and features of all pages, with one run's memory as the flow's batches fill it."""
+    return analyse_batch([page.text for page in pages], memory=LineMemory(), batch_size=BATCH_SIZE)
 
 
 def clean_pages(pages: list[Page]) -> tuple[list[str], float]:
@@ -139,15 +134,15 @@ ERROR_KINDS = ("comment_thread", "subscribe_box", "teaser_or_list", "legal_foote
                "short_body_dropped", "long_body_dropped")
 
 
-def error_kinds(batch: AnalysedBatch, labels: list[list[str]], targets: np.ndarray) -> dict[str, float]:
+def error_kinds(batch: AnalysedBatch, labels: list[str], targets: np.ndarray) -> dict[str, float]:
     """Tokens of wrongly kept and wrongly dropped lines by kind, as % of all gold-body tokens."""
     from pressline.linefeatures import feature_names
 
     names = feature_names()
     cue = {name: batch.features[:, names.index(name)] > 0 for name in
            ("comment_words", "relative_time", "subscribe_words", "legal_words", "headline", "bullet")}
-    tokens = np.array([len(line.text.split()) for lines in batch.lines for line in lines], np.float64)
-    kept = np.array([reason == "body" for reasons in labels for reason in reasons])
+    tokens = np.array([len(text.split()) for text in batch.lines.texts], np.float64)
+    kept = np.array([reason == "body" for reason in labels])
     gold = targets == 1
     wrong_kept, dropped = kept & ~gold, ~kept & gold
     kinds = {
@@ -166,7 +161,7 @@ def error_kinds(batch: AnalysedBatch, labels: list[list[str]], targets: np.ndarr
 def report_error_kinds(batch: AnalysedBatch, documents, targets: np.ndarray) -> None:
     """The kinds of error the issue names, for the rule layer alone and for the final labels."""
     rules = error_kinds(batch, batch.rule_reasons, targets)
-    final = error_kinds(batch, [[label.reason for label in doc.labels] for doc in documents], targets)
+    final = error_kinds(batch, [reason for doc in documents for reason in doc.reasons], targets)
     print("error kinds (tokens, % of gold-body tokens; a line may fall in several kinds):")
     print(f"{'kind':<20} {'rules':>7} {'final':>7}")
     for kind in ERROR_KINDS:

@@ -60,11 +60,12 @@ GRID = {"threshold": (0.4,), "smoothing": (0.3,), "span_threshold": (0.3,),
 def line_targets(batch: AnalysedBatch, golds: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per line: 1 if it belongs to the gold body, and its training weight."""
     targets, weights = [], []
-    for lines, gold in zip(batch.lines, golds):
+    bounds = batch.offsets.tolist()
+    for low, high, gold in zip(bounds, bounds[1:], golds):
         tokens = _TOKEN.findall(gold.lower())
         shingles = {tuple(tokens[i:i + 4]) for i in range(len(tokens) - 3)}
         joined = f" {' '.join(tokens)} "
-        page_tokens = [_TOKEN.findall(line.text.lower()) for line in lines]
+        page_tokens = [_TOKEN.findall(text) for text in batch.lines.lowered[low:high]]
         total = max(sum(map(len, page_tokens)), 1)
         for line_tokens in page_tokens:
             targets.append(_in_gold(line_tokens, shingles, joined))

@@ -11,18 +11,26 @@ There is no HTML, so the cleaner works from the lines alone, in four passes:
    passes 1-3) decides body or not for every line no rule matched; a line it drops that pass 3
    kept is removed with the signal that decided it (`MODEL_REASONS`).
 Rule matches always stay removed with their rule's reason.
+
+A batch is handled as columns (`linetable`): the per-line functions below (`word_count`,
+`match_rule`, ...) define what the batch code computes, and serve callers that hold one line.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import compress, repeat
+from re import _constants as sre
+from re import _parser
 
 import numpy as np
 
+from pressline import linetable
 from pressline import rules as rules_data
-from pressline.linefeatures import DocumentLines, LineMemory, batch_features, feature_names, max_span
+from pressline.linefeatures import LineMemory, RuleLayer, batch_features, feature_names, max_span, word_sets
 from pressline.linemodel import Decoding, LineModel, default_model
+from pressline.linetable import LineTable, word_count
 
 BODY = "body"
 TITLE = "title"
@@ -36,14 +44,16 @@ MODEL_REASONS = frozenset({"site_template", "comment_thread", "outside_main_bloc
 RULE_DECIDED = frozenset({"repeated_title", TITLE})
 # A line seen in this many other documents of the run is template text.
 SITE_TEMPLATE_DOCUMENTS = 2
+# Documents analysed together: enough to vectorise over, few enough for the caches.
+SUB_BATCH = 64
 # Reasons whose following headline-like lines belong to the same list.
 LIST_REASONS = frozenset({"related_links", "editors_picks"})
 
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’)\]»]*$")
-_SENTENCE_BREAK = re.compile(r"[.!?。！？][\"'”’)\]]*(?:\s+[\"'“‘(]?[A-Z0-9]|\[)")
-_BULLET = re.compile(r"^(?:[-–—*•·+▪►]\s*)+")
+_SENTENCE_END = re.compile(
+    f"[{re.escape(linetable.SENTENCE_END_CHARS)}][{re.escape(linetable.SENTENCE_CLOSERS)}]*$")
+_SENTENCE_BREAK = re.compile(linetable.SENTENCE_BREAK)
+_BULLETS = "-–—*•·+▪►"
+_BULLET = re.compile(rf"^(?:[{re.escape(_BULLETS)}]\s*)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,28 +71,44 @@ class LineLabel:
 
 @dataclass(slots=True)
 class CleanedDocument:
-    labels: list[LineLabel] = field(default_factory=list)
+    """The labelled lines, held as columns (a batch yields thousands; labels are built on demand)."""
+
+    line_numbers: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[LineLabel]:
+        return list(map(LineLabel, self.line_numbers, self.texts, self.reasons))
 
     @property
     def body_lines(self) -> list[str]:
-        return [label.text for label in self.labels if label.kept]
+        return [text for text, reason in zip(self.texts, self.reasons) if reason == BODY]
 
     @property
     def removed(self) -> list[LineLabel]:
         return [label for label in self.labels if not label.kept]
 
     def first(self, reason: str) -> str | None:
-        return next((label.text for label in self.labels if label.reason == reason), None)
+        return next((text for text, label in zip(self.texts, self.reasons) if label == reason), None)
 
     def with_reason(self, *reasons: str) -> list[str]:
-        return [label.text for label in self.labels if label.reason in reasons]
+        return [text for text, reason in zip(self.texts, self.reasons) if reason in reasons]
 
 
 @dataclass(frozen=True, slots=True)
 class PatternRule:
+    """A line pattern; `first` and `last` tell which first and last characters (code points,
+    0x10000 for any beyond the BMP) a matching line can have, and `min_chars`/`max_chars` its
+    length, so most lines skip the regex."""
+
     reason: str
     regex: re.Pattern[str]
     max_words: int | None
+    first: np.ndarray
+    last: np.ndarray
+    min_chars: int
+    max_chars: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +123,13 @@ class VocabularyRule:
         if not tokens or len(tokens) > self.max_words:
             return False
         in_words = sum(map(self.words.__contains__, tokens))
+        return self.decides(in_words, sum(map(str.isdigit, tokens)), len(tokens))
+
+    def decides(self, in_words, digits, tokens):
+        """From the counts of a line's tokens (numbers or arrays): whether the rule matches."""
         if self.min_count is not None:
             return in_words >= self.min_count
-        hits = in_words + sum(map(str.isdigit, tokens))  # the words hold no digits
-        return hits / len(tokens) >= (self.min_share or 1.0)
+        return (in_words + digits) / tokens >= (self.min_share or 1.0)  # the words hold no digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +158,16 @@ class RuleSet:
     reasons: frozenset[str]
     vocabulary_max_words: int
 
+    @property
+    def vocabulary_bits(self) -> dict[str, int]:
+        """Each vocabulary word with bit k set for the k-th vocabulary rule that lists it."""
+        return _vocabulary_bits(self.vocabularies)
+
+    @property
+    def menu_marks(self) -> str:
+        """Characters counted per line: a menu row holds at least min_segments - 1 of them."""
+        return "".join(sorted({separator[0] for separator in self.menu.separators}))
+
 
 def parse_rules(config: dict) -> RuleSet:
     fragments = config.get("fragments", {})
@@ -136,9 +175,11 @@ def parse_rules(config: dict) -> RuleSet:
         (rule, rules_data.expand(rule["pattern"], fragments)) for rule in config.get("rule", [])
     ]
     patterns = tuple(
-        PatternRule(rule["reason"], re.compile(pattern, 0 if rule.get("case_sensitive") else re.IGNORECASE),
-                    rule.get("max_words"))
+        PatternRule(rule["reason"], re.compile(pattern, flags), rule.get("max_words"),
+                    _edge_table(pattern, flags, last=False), _edge_table(pattern, flags, last=True),
+                    *_widths(pattern, flags))
         for rule, pattern in expanded
+        for flags in [0 if rule.get("case_sensitive") else re.IGNORECASE]
     )
     # One alternation of all patterns: most lines match none, and one search rejects them.
     any_pattern = re.compile("|".join(
@@ -176,18 +217,96 @@ def parse_rules(config: dict) -> RuleSet:
 
 
 @cache
+def _vocabulary_bits(vocabularies: tuple[VocabularyRule, ...]) -> dict[str, int]:
+    bits: dict[str, int] = {}
+    for k, vocabulary in enumerate(vocabularies):
+        for word in vocabulary.words:
+            bits[word] = bits.get(word, 0) | 1 << k
+    return bits
+
+
+@cache
 def default_rules() -> RuleSet:
     return parse_rules(rules_data.load("lines"))
 
 
-def word_count(text: str) -> int:
-    """Words for alphabetic scripts; CJK characters count half a word each."""
-    if text.isascii():
-        return len(_WORD.findall(text))
-    cjk = len(_CJK.findall(text))
-    if not cjk:
-        return len(_WORD.findall(text))
-    return len(_WORD.findall(_CJK.sub(" ", text))) + (cjk + 1) // 2
+@cache
+def _all_characters() -> str:
+    return "".join(map(chr, range(0x10000)))
+
+
+def _edge_table(pattern: str, flags: int, last: bool) -> np.ndarray:
+    """Which first (or last) characters a line matching `pattern` can have, read from the
+    parsed regex; where the parse says nothing sure, every character."""
+    table = np.ones(0x10001, bool)
+    classes, can_be_empty = _edge_classes(list(_parser.parse(pattern, flags)), last)
+    if classes is None or can_be_empty:
+        return table
+    edge = re.compile("|".join(classes), flags)
+    marked = np.array([edge.sub("\0", _all_characters())]).view(np.uint32) == 0
+    marked[0] = edge.fullmatch("\0") is not None
+    table[:0x10000] = marked
+    return table
+
+
+def _widths(pattern: str, flags: int) -> tuple[int, int | None]:
+    """The shortest and longest text `pattern` can match (None: no bound)."""
+    low, high = _parser.parse(pattern, flags).getwidth()
+    return low, (None if high >= sre.MAXREPEAT else high)
+
+
+def _edge_classes(items: list, last: bool) -> tuple[list[str] | None, bool]:
+    """Regex pieces matching the first (last) character of a match of the parsed `items`,
+    and whether the items can match the empty string; None when unsure."""
+    classes: list[str] = []
+    for op, value in reversed(items) if last else items:
+        if op is sre.AT:
+            continue
+        if op is sre.LITERAL:
+            return classes + [re.escape(chr(value))], False
+        if op is sre.IN:
+            piece = _class_source(value)
+            return (None, False) if piece is None else (classes + [piece], False)
+        if op is sre.BRANCH:
+            empty = False
+            for branch in value[1]:
+                sub, sub_empty = _edge_classes(list(branch), last)
+                if sub is None:
+                    return None, False
+                classes, empty = classes + sub, empty or sub_empty
+        elif op is sre.SUBPATTERN and not value[1] and not value[2]:
+            sub, empty = _edge_classes(list(value[3]), last)
+            if sub is None:
+                return None, False
+            classes += sub
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            sub, sub_empty = _edge_classes(list(value[2]), last)
+            if sub is None:
+                return None, False
+            classes, empty = classes + sub, value[0] == 0 or sub_empty
+        else:
+            return None, False
+        if not empty:
+            return classes, False
+    return classes, True
+
+
+def _class_source(items: list) -> str | None:
+    categories = {sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D", sre.CATEGORY_SPACE: r"\s",
+                  sre.CATEGORY_NOT_SPACE: r"\S", sre.CATEGORY_WORD: r"\w", sre.CATEGORY_NOT_WORD: r"\W"}
+    parts = []
+    for op, value in items:
+        if op is sre.NEGATE:
+            parts.append("^")
+        elif op is sre.LITERAL:
+            parts.append(re.escape(chr(value)))
+        elif op is sre.RANGE:
+            parts.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+        elif op is sre.CATEGORY and value in categories:
+            parts.append(categories[value])
+        else:
+            return None
+    return "[" + "".join(parts) + "]"
 
 
 def is_prose(text: str, words: int) -> bool:
@@ -204,18 +323,10 @@ def is_headline_like(text: str, words: int) -> bool:
     return not (text.endswith((".", "。")) or _SENTENCE_BREAK.search(text))
 
 
-_TOKEN_SEPARATORS = "|:·•,"
-_TOKEN_SPLIT = re.compile(r"[\s\u00a0|:·•,]+")
-
-
-def _tokens(text: str) -> list[str]:
-    return [token for token in _TOKEN_SPLIT.split(text.lower()) if token]
-
-
 def _few_tokens(text: str, limit: int) -> bool:
     """False when `text` surely has more than `limit` tokens (a cheap bound that skips the split):
     every whitespace chunk holds a token unless it is made of separators only."""
-    return len(text.split()) - sum(map(text.count, _TOKEN_SEPARATORS)) <= limit
+    return len(text.split()) - sum(map(text.count, linetable.TOKEN_SEPARATORS)) <= limit
 
 
 def match_rule(text: str, words: int, rules: RuleSet) -> str | None:
@@ -227,7 +338,7 @@ def match_rule(text: str, words: int, rules: RuleSet) -> str | None:
             if rule.regex.match(text):
                 return rule.reason
     if _few_tokens(text, rules.vocabulary_max_words):
-        tokens = _tokens(text)
+        tokens = linetable.tokens(text)
         for vocabulary in rules.vocabularies:
             if vocabulary.matches(tokens):
                 return vocabulary.reason
@@ -248,77 +359,79 @@ def _is_menu(text: str, menu: MenuRule) -> bool:
     )
 
 
-@dataclass(slots=True)
-class _Line:
-    line_no: int
-    text: str
-    words: int
-    prose: bool
-    headline: bool
-    rule: str | None
-    indent: int
+def _match_rules(lines: LineTable, rules: RuleSet) -> list[str | None]:
+    """`match_rule` for every line of the batch: each regex runs only on the lines whose first
+    and last characters and word count it allows, the vocabularies on one token list."""
+    texts, n = lines.texts, len(lines)
+    reasons: list[str | None] = [None] * n
+    free = np.ones(n, bool)
+    first, last = np.minimum(lines.first, 0x10000), np.minimum(lines.last, 0x10000)
+    for rule in rules.patterns:
+        candidates = free & rule.first[first] & rule.last[last] & (lines.chars >= rule.min_chars)
+        if rule.max_chars is not None:
+            candidates &= lines.chars <= rule.max_chars
+        if rule.max_words is not None:
+            candidates &= lines.words <= rule.max_words
+        indices = np.flatnonzero(candidates).tolist()
+        for i in compress(indices, map(rule.regex.match, map(texts.__getitem__, indices))):
+            reasons[i], free[i] = rule.reason, False
+    _match_vocabularies(lines, rules, reasons, free)
+    for i in np.flatnonzero(free & (lines.counts["marks"] >= rules.menu.min_segments - 1)).tolist():
+        if _is_menu(texts[i], rules.menu):
+            reasons[i] = rules.menu.reason
+    return reasons
 
 
-def _analyse(text: str, rules: RuleSet) -> list[_Line]:
-    lines = []
-    for index, raw in enumerate(text.split("\n")):
-        stripped = raw.strip()
-        if not stripped:
-            continue
-        words = word_count(stripped)
-        lines.append(
-            _Line(
-                index + 1,
-                stripped,
-                words,
-                is_prose(stripped, words),
-                is_headline_like(stripped, words),
-                match_rule(stripped, words, rules),
-                len(raw) - len(raw.lstrip()),
-            )
-        )
-    _apply_continuations(lines, rules)
-    return lines
+def _match_vocabularies(lines: LineTable, rules: RuleSet, reasons: list[str | None], free: np.ndarray) -> None:
+    """The vocabulary rules over the tokens of the short free lines, split in one call (lower-casing
+    never makes or removes a separator, so the table's token counts attribute them to lines)."""
+    short = np.flatnonzero(free & (lines.tokens > 0) & (lines.tokens <= rules.vocabulary_max_words))
+    if not short.size or not rules.vocabularies:
+        return
+    tokens = lines.tokens_of(short)
+    counts = lines.tokens[short]
+    line_of_token = np.repeat(np.arange(short.size), counts)
+    digits = np.bincount(line_of_token, np.fromiter(map(str.isdigit, tokens), np.float64, len(tokens)),
+                         short.size)
+    bits = np.fromiter(map(rules.vocabulary_bits.get, tokens, repeat(0)), np.int64, len(tokens))
+    undecided = np.ones(short.size, bool)
+    for k, vocabulary in enumerate(rules.vocabularies):
+        in_words = np.bincount(line_of_token, (bits >> k) & 1, short.size)
+        hits = undecided & (counts <= vocabulary.max_words) & vocabulary.decides(in_words, digits, counts)
+        for i in short[hits].tolist():
+            reasons[i], free[i] = vocabulary.reason, False
+        undecided &= ~hits
 
 
-def _apply_continuations(lines: list[_Line], rules: RuleSet) -> None:
+def _apply_continuations(lines: LineTable, rules: RuleSet, reasons: list[str | None], prose: np.ndarray) -> None:
+    """A block (partners, share icons) extends to the short non-prose lines right after it."""
     by_after = {rule.after: rule for rule in rules.continuations}
-    for previous, line in zip(lines, lines[1:]):
-        rule = by_after.get(previous.rule or "")
-        if rule and line.rule in (None, rules.menu.reason) and line.words <= rule.max_words and not line.prose:
-            line.rule = rule.reason
+    ends = np.repeat(lines.offsets[1:], lines.sizes).tolist()
+    words = lines.words
+    for i in [i for i, reason in enumerate(reasons) if reason in by_after]:
+        while (rule := by_after.get(reasons[i])) and i + 1 < ends[i]:
+            following = i + 1
+            if (reasons[following] not in (None, rules.menu.reason) or words[following] > rule.max_words
+                    or prose[following]):
+                break
+            reasons[following], i = rule.reason, following
 
 
-def _header_end(lines: list[_Line]) -> int:
-    """Index just past the header: the last header-marker line before the first prose run."""
-    first_run = next(
-        (i for i in range(len(lines)) if lines[i].prose and lines[i].rule is None
-         and (i + 1 == len(lines) or (lines[i + 1].prose and lines[i + 1].rule is None))),
-        len(lines),
-    )
-    markers = [i for i in range(first_run) if lines[i].rule in HEADER_REASONS]
-    return markers[-1] + 1 if markers else 0
+def _prose(lines: LineTable) -> np.ndarray:
+    """`is_prose` of every line."""
+    sentences = lines.sentence_end | lines.sentence_break
+    return (lines.words >= 25) | ((lines.words >= 10) & sentences)
 
 
-def _line_score(line: _Line) -> int:
-    if line.rule is not None:
-        return -max(10, line.words)
-    if line.prose:
-        return line.words
-    return -3
+def _headline(lines: LineTable) -> np.ndarray:
+    """`is_headline_like` of every line."""
+    full_stop = (lines.last == ord(".")) | (lines.last == ord("。"))
+    return (lines.words >= 2) & (lines.words <= 20) & ~full_stop & ~lines.sentence_break
 
 
-def _best_span(lines: list[_Line], start: int) -> tuple[int, int]:
-    """Contiguous span [begin, end) of maximum total score (Kadane); empty if nothing scores."""
-    best, best_span = 0, (start, start)
-    running, running_start = 0, start
-    for i in range(start, len(lines)):
-        if running <= 0:
-            running, running_start = 0, i
-        running += _line_score(lines[i])
-        if running > best:
-            best, best_span = running, (running_start, i + 1)
-    return best_span
+def _line_scores(matched: np.ndarray, prose: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """What each line adds to the body span: prose its words, a rule match minus as much (at least 10)."""
+    return np.where(matched, -np.maximum(10, words), np.where(prose, words, -3))
 
 
 def clean(text: str, rules: RuleSet | None = None) -> CleanedDocument:
@@ -332,100 +445,185 @@ def clean_many(texts: list[str], rules: RuleSet | None = None, memory: LineMemor
     """Clean a batch: rules, then the line model over the batch's features, then decoding.
 
     `memory` carries cross-document line counts from batch to batch of one run (a fresh
-    one per call when omitted); `model` defaults to the one shipped in the package.
+    one per call when omitted); `model` defaults to the one shipped in the package. Every
+    document of the batch is counted in the memory before any is judged; the work itself goes
+    SUB_BATCH documents at a time, so its arrays stay small enough for the processor's caches.
     """
-    batch = analyse_batch(texts, rules, memory)
+    rules = rules or default_rules()
+    memory = memory if memory is not None else LineMemory()
     model = model or default_model()
-    if model is None or not batch.features.shape[0]:
-        return [_document(lines, reasons) for lines, reasons in zip(batch.lines, batch.rule_reasons)]
-    return label_batch(batch, model.probabilities(batch.features, batch.offsets), model.decoding)
+    parts = [_rule_pass(texts[first:first + SUB_BATCH], rules) for first in range(0, len(texts), SUB_BATCH)]
+    keys = [memory.keys(lines.lowered) for lines, _ in parts]
+    for (lines, _), part_keys in zip(parts, keys):
+        _add_documents(memory, part_keys, lines.offsets)
+    documents = []
+    for (lines, layer), part_keys in zip(parts, keys):
+        elsewhere = memory.seen_elsewhere(part_keys)
+        batch = AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere))
+        if model is None or not len(lines):
+            documents += batch.documents(batch.rule_reasons)
+        else:
+            documents += label_batch(batch, model.probabilities(batch.features, batch.offsets), model.decoding)
+    return documents
 
 
 @dataclass(slots=True)
 class AnalysedBatch:
     """A batch after the rule layer: its lines, their rule labels and the model's features."""
 
-    lines: list[list[_Line]]
-    rule_reasons: list[list[str]]
-    elsewhere: list[np.ndarray]
+    lines: LineTable
+    layer: RuleLayer
+    elsewhere: np.ndarray
     features: np.ndarray
 
     @property
     def offsets(self) -> np.ndarray:
-        return np.concatenate(([0], np.cumsum([len(lines) for lines in self.lines]))).astype(np.int64)
+        return self.lines.offsets
+
+    @property
+    def rule_reasons(self) -> list[str]:
+        return self.layer.labels
+
+    def documents(self, reasons: list[str]) -> list[CleanedDocument]:
+        """The batch's documents with the given label (flat, one per line) of each line."""
+        numbers, texts, bounds = self.lines.line_numbers.tolist(), self.lines.texts, self.offsets.tolist()
+        return [CleanedDocument(numbers[low:high], texts[low:high], reasons[low:high])
+                for low, high in zip(bounds, bounds[1:])]
 
 
-def analyse_batch(texts: list[str], rules: RuleSet | None = None, memory: LineMemory | None = None) -> AnalysedBatch:
-    rules = rules or default_rules()
+def analyse_batch(texts: list[str], rules: RuleSet | None = None, memory: LineMemory | None = None,
+                  batch_size: int | None = None) -> AnalysedBatch:
+    """The rule layer and the features of `texts` in one piece (for training and benchmarks).
+    `batch_size`: count lines across documents as a run cleaning `texts` in batches of that
+    size would, so the features are the ones `clean_many` computes batch by batch."""
     memory = memory if memory is not None else LineMemory()
-    all_lines = [_analyse(text, rules) for text in texts]
-    rule_reasons = [_rule_labels(lines) for lines in all_lines]
-    lowered = [[line.text.lower() for line in lines] for lines in all_lines]
-    keys = [memory.keys(lines) for lines in lowered]
-    for document_keys in keys:
-        memory.add_document(document_keys)
-    elsewhere = [memory.seen_elsewhere(document_keys) for document_keys in keys]
-    documents = [
-        DocumentLines([line.text for line in lines], lower, [line.words for line in lines],
-                      [line.prose for line in lines], [line.headline for line in lines],
-                      [line.rule is not None for line in lines], reasons,
-                      [line.line_no for line in lines], [line.indent for line in lines])
-        for lines, lower, reasons in zip(all_lines, lowered, rule_reasons)
-    ]
-    return AnalysedBatch(all_lines, rule_reasons, elsewhere, batch_features(documents, elsewhere))
+    lines, layer = _rule_pass(texts, rules or default_rules())
+    keys = memory.keys(lines.lowered)
+    bounds = lines.offsets
+    counts = [np.zeros(0, np.float32)]
+    for first in range(0, len(texts), batch_size or max(len(texts), 1)):
+        last = min(first + (batch_size or len(texts)), len(texts))
+        _add_documents(memory, keys, bounds[first:last + 1])
+        counts.append(memory.seen_elsewhere(keys[bounds[first]:bounds[last]]))
+    elsewhere = np.concatenate(counts)
+    return AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere))
 
 
-def _rule_labels(lines: list[_Line]) -> list[str]:
+def _rule_pass(texts: list[str], rules: RuleSet) -> tuple[LineTable, RuleLayer]:
+    """The batch's lines and what the rule layer says of each."""
+    lines = linetable.build(texts, rules.menu_marks, word_sets())
+    rule = _match_rules(lines, rules)
+    prose = _prose(lines)
+    _apply_continuations(lines, rules, rule, prose)
+    return lines, _rule_layer(lines, rule, prose)
+
+
+def _add_documents(memory: LineMemory, keys: list[str], offsets: np.ndarray) -> None:
+    """Count the documents between consecutive `offsets` (line indices into `keys`) in the memory."""
+    bounds = offsets.tolist()
+    for low, high in zip(bounds, bounds[1:]):
+        memory.add_document(keys[low:high])
+
+
+def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> RuleLayer:
     """The rule layer's label of each line: header, best-scoring body span, then tail."""
-    header_end = _header_end(lines)
-    body_start, body_end = _best_span(lines, header_end)
-    reasons: list[str | None] = [line.rule for line in lines]
+    n = len(lines)
+    matched = np.fromiter((reason is not None for reason in rule), bool, n)
+    headline = _headline(lines)
+    header = np.fromiter(map(HEADER_REASONS.__contains__, rule), bool, n)
+    bullet = np.isin(lines.first, np.array([ord(char) for char in _BULLETS], np.uint32))
+    scores = _line_scores(matched, prose, lines.words)
+    free_prose = prose & ~matched
+    run = free_prose.copy()
+    run[:-1] &= free_prose[1:] | np.isin(np.arange(1, n), lines.offsets)
+    reasons = list(rule)
+    bounds = lines.offsets.tolist()
+    words = lines.words.tolist()
+    for low, high in zip(bounds, bounds[1:]):
+        runs = np.flatnonzero(run[low:high])
+        first_run = int(runs[0]) if runs.size else high - low
+        markers = np.flatnonzero(header[low:low + first_run])
+        start = int(markers[-1]) + 1 if markers.size else 0
+        begin, end = max_span(scores[low + start:high])
+        body_start, body_end = (start + begin, start + end) if end else (start, start)
+        title = _label_header(lines, reasons, low, body_start, matched, headline)
+        reasons[low + body_start:low + body_end] = [reason or BODY for reason in
+                                                    reasons[low + body_start:low + body_end]]
+        _label_tail(lines, reasons, low, body_end, high, title, headline, bullet, words)
+        if title is not None:
+            text = lines.texts[title]
+            for i in [i for i, other in enumerate(lines.texts[title + 1:high], title + 1) if other == text]:
+                reasons[i] = "repeated_title"
+    return RuleLayer([reason or "other" for reason in reasons], matched, prose, headline)
 
-    title_index = _label_header(lines, reasons, body_start)
-    for i in range(body_start, body_end):
-        reasons[i] = reasons[i] or BODY
-    _label_tail(lines, reasons, body_end, title_index)
-    _mark_repeated_titles(lines, reasons, title_index)
-    return [reason or "other" for reason in reasons]
+
+def _label_header(lines: LineTable, reasons: list[str | None], low: int, body_start: int, matched: np.ndarray,
+                  headline: np.ndarray) -> int | None:
+    """Title = first free headline-like line before the body; subtitle = the next free line of
+    at most 60 words; the other free header lines are navigation. Returns the title's index."""
+    free = low + np.flatnonzero(~matched[low:low + body_start])
+    for i in free.tolist():
+        reasons[i] = "navigation"
+    titles = free[headline[free]]
+    if not titles.size:
+        return None
+    title = int(titles[0])
+    reasons[title] = TITLE
+    after = free[free > title]
+    subtitles = after[lines.words[after] <= 60]
+    if subtitles.size:
+        reasons[int(subtitles[0])] = SUBTITLE
+    return title
 
 
-def _document(lines: list[_Line], reasons: list[str]) -> CleanedDocument:
-    return CleanedDocument([LineLabel(line.line_no, line.text, reason) for line, reason in zip(lines, reasons)])
+def _label_tail(lines: LineTable, reasons: list[str | None], low: int, body_end: int, high: int,
+                title: int | None, headline: np.ndarray, bullet: np.ndarray, words: list[int]) -> None:
+    """After the body: lists of headlines, site-name lines and leftover footer."""
+    texts, lowered = lines.texts, lines.lowered
+    title_text = texts[title] if title is not None else None
+    site_text = "\n".join(lowered[i] for i in range(low, high) if reasons[i] in ("navigation", "copyright"))
+    list_reason = None
+    for i in range(low + body_end, high):
+        if reasons[i] is not None:
+            list_reason = reasons[i] if reasons[i] in LIST_REASONS else None
+        elif texts[i] == title_text:
+            reasons[i] = "repeated_title"
+        elif words[i] <= 4 and lowered[i] in site_text:
+            reasons[i] = "navigation"
+        elif headline[i] or bullet[i]:
+            reasons[i] = list_reason or "related_links"
+        else:
+            reasons[i] = "other"
 
 
 def label_batch(batch: AnalysedBatch, probabilities: np.ndarray, decoding: Decoding) -> list[CleanedDocument]:
     """Final labels: the model's body decision where the rules leave room for one, with a reason."""
-    offsets = batch.offsets
-    cues = batch.features[:, _cue_columns()]
-    documents = []
-    for k, (lines, reasons) in enumerate(zip(batch.lines, batch.rule_reasons)):
-        low, high = offsets[k], offsets[k + 1]
-        rule_body = np.array([reason == BODY for reason in reasons], bool)
-        keep, main = decode(probabilities[low:high], [line.words for line in lines], rule_body, decoding)
-        documents.append(_document(lines, _final_reasons(lines, reasons, keep, main, batch.elsewhere[k],
-                                                         cues[low:high])))
-    return documents
+    keep, in_main = decode(probabilities, batch.lines.words, batch.layer.body, batch.offsets, decoding)
+    return batch.documents(_final_reasons(batch, keep, in_main))
 
 
-def decode(probabilities: np.ndarray, words: list[int], rule_body: np.ndarray,
-           decoding: Decoding) -> tuple[np.ndarray, tuple[int, int]]:
-    """Which lines are body. The model's view: smoothed probability over the threshold, inside
-    the main block (the span of largest word-weighted margin over `span_threshold`, Finn et
-    al. on scores). It overrules the rule layer's verdict (`rule_body`) only when sure."""
-    n = probabilities.size
-    if not n:
-        return np.zeros(0, bool), (0, 0)
-    padded = np.concatenate(([probabilities[0]], probabilities, [probabilities[-1]]))
-    neighbours = (padded[:-2] + padded[2:]) / 2
-    smoothed = (1 - decoding.smoothing) * probabilities + decoding.smoothing * neighbours
-    margins = (smoothed - decoding.span_threshold) * np.maximum(np.asarray(words, np.float64), 1.0)
-    begin, end = max_span(margins.tolist())
-    model = smoothed >= decoding.threshold
-    model[:begin] = False
-    model[end:] = False
+def decode(probabilities: np.ndarray, words: np.ndarray, rule_body: np.ndarray, offsets: np.ndarray,
+           decoding: Decoding) -> tuple[np.ndarray, np.ndarray]:
+    """Which lines are body, and which lie in their document's main block. The model's view:
+    smoothed probability over the threshold, inside the main block (the span of largest
+    word-weighted margin over `span_threshold`, Finn et al. on scores). It overrules the rule
+    layer's verdict (`rule_body`) only when sure."""
+    sizes = np.diff(offsets)
+    starts, ends = np.repeat(offsets[:-1], sizes), np.repeat(offsets[1:], sizes)
+    index = np.arange(probabilities.size)
+    previous = probabilities[np.maximum(index - 1, starts)]
+    following = probabilities[np.minimum(index + 1, ends - 1)]
+    smoothed = (1 - decoding.smoothing) * probabilities + decoding.smoothing * ((previous + following) / 2)
+    margins = (smoothed - decoding.span_threshold) * np.maximum(words.astype(np.float64), 1.0)
+    in_main = np.zeros(probabilities.size, bool)
+    bounds = offsets.tolist()
+    for low, high in zip(bounds, bounds[1:]):
+        begin, end = max_span(margins[low:high])
+        in_main[low + begin:low + end] = True
+    model = (smoothed >= decoding.threshold) & in_main
     drop = ~model & (smoothed < decoding.drop_below)
     add = model & (smoothed >= decoding.keep_above)
-    return np.where(rule_body, ~drop, add), (begin, end)
+    return np.where(rule_body, ~drop, add), in_main
 
 
 @cache
@@ -434,76 +632,22 @@ def _cue_columns() -> list[int]:
     return [names.index(name) for name in ("comment_words", "relative_time")]
 
 
-def _final_reasons(lines: list[_Line], reasons: list[str], keep: np.ndarray, main: tuple[int, int],
-                   elsewhere: np.ndarray, cues: np.ndarray) -> list[str]:
+def _final_reasons(batch: AnalysedBatch, keep: np.ndarray, in_main: np.ndarray) -> list[str]:
     """Rule matches stay removed with their rule; other lines follow the model, and a line the
     model drops that the rules would keep is removed with the signal that decided it."""
-    final = []
-    for i, (line, reason) in enumerate(zip(lines, reasons)):
-        if line.rule is not None or reason in RULE_DECIDED:
-            final.append(reason)
-        elif keep[i]:
-            final.append(BODY)
-        elif reason != BODY:
-            final.append(reason)
-        else:
-            final.append(_model_reason(i, main, elsewhere[i], cues[i]))
+    layer = batch.layer
+    decided = layer.matched | np.fromiter(map(RULE_DECIDED.__contains__, layer.labels), bool, len(layer.labels))
+    dropped = np.flatnonzero(~decided & ~keep & layer.body)
+    model_reason = np.select(
+        [batch.elsewhere[dropped] >= SITE_TEMPLATE_DOCUMENTS, batch.features[dropped][:, _cue_columns()].any(axis=1),
+         ~in_main[dropped]],
+        ["site_template", "comment_thread", "outside_main_block"], "low_text_density")
+    final = list(layer.labels)
+    for i in np.flatnonzero(~decided & keep).tolist():
+        final[i] = BODY
+    for i, reason in zip(dropped.tolist(), model_reason.tolist()):
+        final[i] = reason
     return final
-
-
-def _model_reason(i: int, main: tuple[int, int], elsewhere: float, cues: np.ndarray) -> str:
-    if elsewhere >= SITE_TEMPLATE_DOCUMENTS:
-        return "site_template"
-    if cues.any():
-        return "comment_thread"
-    if not main[0] <= i < main[1]:
-        return "outside_main_block"
-    return "low_text_density"
-
-
-def _label_header(lines: list[_Line], reasons: list[str | None], body_start: int) -> int | None:
-    """Title = first free headline-like line before the body; subtitle = the next free line."""
-    title_index = None
-    for i in range(body_start):
-        if reasons[i] is not None:
-            continue
-        if title_index is None and lines[i].headline:
-            reasons[i], title_index = TITLE, i
-        elif title_index is not None and SUBTITLE not in reasons and lines[i].words <= 60:
-            reasons[i] = SUBTITLE
-        else:
-            reasons[i] = "navigation"
-    return title_index
-
-
-def _label_tail(lines: list[_Line], reasons: list[str | None], body_end: int,
-                title_index: int | None) -> None:
-    """After the body: lists of headlines, site-name lines and leftover footer."""
-    title = lines[title_index].text if title_index is not None else None
-    site_text = "\n".join(lines[i].text.lower() for i in range(len(lines)) if reasons[i] in ("navigation", "copyright"))
-    list_reason = None
-    for i in range(body_end, len(lines)):
-        line = lines[i]
-        if reasons[i] is not None:
-            list_reason = reasons[i] if reasons[i] in LIST_REASONS else None
-            continue
-        if line.text == title:
-            reasons[i] = "repeated_title"
-        elif line.words <= 4 and line.text.lower() in site_text:
-            reasons[i] = "navigation"
-        elif line.headline or _BULLET.match(line.text):
-            reasons[i] = list_reason or "related_links"
-        else:
-            reasons[i] = "other"
-
-
-def _mark_repeated_titles(lines: list[_Line], reasons: list[str | None], title_index: int | None) -> None:
-    if title_index is None:
-        return
-    title = lines[title_index].text
-    for i in range(title_index + 1, len(lines)):
-        if lines[i].text == title:
-            reasons[i] = "repeated_title"
 
 
 def strip_bullet(text: str) -> str:

@@ -1,45 +1,42 @@
 """Per-line features for the line model, computed for a whole batch of documents at once.
 
 Why vectorised: dumps are large (about 230 lines each) and the cleaner must clean hundreds
-of documents per second on one core, so character classes are counted with numpy over the
-batch's joined text instead of line by line in Python. The features follow jusText and
-boilerpipe, adapted to text: length, stopword density, sentence shape, capitalisation,
-digits, links, position, the rule layer's verdict, neighbours at ±1/±2/±5/±10 lines, and
-how often a line recurs inside the page and across the run (`LineMemory`).
+of documents per second on one core, so the features come from the batch's `LineTable`
+(character classes counted with numpy over the joined text) and from one token list of the
+whole batch, not from line-by-line Python. The features follow jusText and boilerpipe,
+adapted to text: length, stopword density, sentence shape, capitalisation, digits, links,
+position, the rule layer's verdict, neighbours at ±1/±2/±5/±10 lines, and how often a line
+recurs inside the page and across the run (`LineMemory`).
 """
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import repeat
 
 import numpy as np
 
+from pressline import linetable
 from pressline import rules as rules_data
+from pressline.linetable import LineTable
 
-# Bit flags of the character-class table.
-_LETTER, _UPPER, _DIGIT, _PUNCT, _SPACE, _CJK, _STOP_END, _COMMA, _CJK_STOP, _SYMBOL = (1 << k for k in range(10))
-_SENTENCE_END_CHARS = ".!?。！？…"
-_COMMA_CHARS = ",;，、；"
 _BULLETS = "-–—*•·+▪►>"
-SAMPLE_CHARS = 2000
-_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentLines:
-    """What the rule layer knows about one document's non-blank lines."""
+@dataclass(slots=True)
+class RuleLayer:
+    """What the rule layer decided for each line of a batch (flat over its documents)."""
 
-    texts: list[str]
-    lowered: list[str]
-    words: list[int]
-    prose: list[bool]
-    headline: list[bool]
-    rule_matched: list[bool]
-    structure: list[str]
-    line_numbers: list[int]
-    indents: list[int]
+    labels: list[str]
+    matched: np.ndarray
+    prose: np.ndarray
+    headline: np.ndarray
+    body: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.body = np.fromiter(map("body".__eq__, self.labels), bool, len(self.labels))
 
 
 @dataclass(slots=True)
@@ -53,7 +50,7 @@ class LineMemory:
 
     capacity: int = 200_000
     key_chars: int = 120
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
 
     def keys(self, lowered: list[str]) -> list[str]:
         """The memory's keys of a document's lower-cased lines."""
@@ -61,50 +58,19 @@ class LineMemory:
         return [line[:cut] for line in lowered]
 
     def add_document(self, keys: list[str]) -> None:
-        counts = self.counts
-        for key in set(keys):
-            counts[key] = counts.get(key, 0) + 1
-        if len(counts) > self.capacity:
+        self.counts.update(set(keys))
+        if len(self.counts) > self.capacity:
             self._evict()
 
     def _evict(self) -> None:
         for threshold in range(1, 1 << 30):
-            self.counts = {key: count for key, count in self.counts.items() if count > threshold}
+            self.counts = Counter({key: count for key, count in self.counts.items() if count > threshold})
             if len(self.counts) <= self.capacity // 2:
                 return
 
     def seen_elsewhere(self, keys: list[str]) -> np.ndarray:
         """For each line of a document already added: how many other documents had it."""
-        get = self.counts.get
-        return np.fromiter((get(key, 1) - 1 for key in keys), np.float32, len(keys))
-
-
-@cache
-def _char_table() -> np.ndarray:
-    """Class bits of every BMP code point (characters beyond the BMP count as letters)."""
-    table = np.zeros(0x10000, np.uint16)
-    for code in range(0x10000):
-        category = unicodedata.category(chr(code))
-        bits = 0
-        if category[0] == "L":
-            bits |= _LETTER | (_UPPER if category == "Lu" else 0)
-        elif category == "Nd":
-            bits |= _DIGIT
-        elif category[0] == "P":
-            bits |= _PUNCT
-        elif category[0] == "S":
-            bits |= _SYMBOL
-        elif category[0] == "Z" or chr(code).isspace():
-            bits |= _SPACE
-        table[code] = bits
-    for low, high in _CJK_RANGES:
-        table[low:high + 1] |= _CJK
-    for chars, bit in ((_SENTENCE_END_CHARS, _STOP_END), (_COMMA_CHARS, _COMMA)):
-        for char in chars:
-            table[ord(char)] |= bit
-    for char in _config()["stopchars"]["cjk"].replace(" ", ""):
-        table[ord(char)] |= _CJK_STOP
-    return table
+        return np.fromiter(map(self.counts.get, keys, repeat(1)), np.float32, len(keys)) - 1
 
 
 @cache
@@ -118,8 +84,13 @@ def _stopwords() -> frozenset[str]:
 
 
 @cache
-def _cues() -> tuple[tuple[str, frozenset[str]], ...]:
-    return tuple((name, frozenset(words)) for name, words in _config()["cues"].items())
+def _cues() -> dict[str, frozenset[str]]:
+    return {name: frozenset(words) for name, words in _config()["cues"].items()}
+
+
+def word_sets() -> tuple[frozenset[str], ...]:
+    """The sets whose words the features count in each line (see `LineTable.in_sets`)."""
+    return (_stopwords(), *_cues().values())
 
 
 @cache
@@ -154,34 +125,34 @@ _POSITION = ("relative_position", "log_from_top", "log_to_bottom", "words_before
 
 @cache
 def feature_names() -> tuple[str, ...]:
-    cues = tuple(name for name, _ in _cues()) + ("relative_time", "link")
+    cues = tuple(_config()["cues"]) + ("relative_time", "link")
     windowed = tuple(f"{name}_w{k}" for name in _WINDOWED for k in _WINDOWS)
     neighbours = tuple(f"{name}_{side}" for name in _NEIGHBOURS for side in ("prev", "next"))
     structure = tuple(f"is_{reason}" for reason in reason_codes())
     return _BASE + cues + _POSITION + windowed + neighbours + structure
 
 
-def batch_features(documents: list[DocumentLines], elsewhere: list[np.ndarray]) -> np.ndarray:
+def batch_features(lines: LineTable, layer: RuleLayer, elsewhere: np.ndarray) -> np.ndarray:
     """Feature matrix (lines of all documents, in order) x `feature_names()`, float32."""
-    kept = [i for i, doc in enumerate(documents) if doc.texts]
-    documents, elsewhere = [documents[i] for i in kept], [elsewhere[i] for i in kept]
-    sizes = np.array([len(doc.texts) for doc in documents], np.int64)
-    texts = [text for doc in documents for text in doc.texts]
-    if not texts:
+    if not len(lines):
         return np.zeros((0, len(feature_names())), np.float32)
-    words = np.fromiter((w for doc in documents for w in doc.words), np.float32, len(texts))
-    columns = _text_columns(texts, [line for doc in documents for line in doc.lowered], words)
-    columns.update(_rule_columns(documents))
-    columns["log_elsewhere"] = np.log1p(np.concatenate(elsewhere)).astype(np.float32)
-    columns["repeats"] = _repeats(documents)
+    offsets = np.unique(lines.offsets)  # documents without lines have no rows
+    sizes = np.diff(offsets)
+    words = lines.words.astype(np.float32)
+    columns = _text_columns(lines, words)
+    columns.update(_token_columns(lines))
+    columns.update(_rule_columns(layer))
+    columns["log_elsewhere"] = np.log1p(elsewhere).astype(np.float32)
+    columns["repeats"] = _repeats(lines.texts, offsets)
     columns["long_line"] = (columns["log_words"] > np.log1p(15)).astype(np.float32)
-    columns.update(_position_columns(documents, sizes, columns))
-    columns.update(_layout_columns(documents, words))
-    starts = np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
-    ends = np.repeat(np.cumsum(sizes), sizes)
-    for name in _WINDOWED:
-        for k in _WINDOWS:
-            columns[f"{name}_w{k}"] = _window_mean(columns[name], starts, ends, k)
+    columns.update(_position_columns(offsets, sizes, columns))
+    columns.update(_layout_columns(lines, layer.prose, offsets, sizes, words))
+    starts = np.repeat(offsets[:-1], sizes)
+    ends = np.repeat(offsets[1:], sizes)
+    stacked = np.stack([columns[name] for name in _WINDOWED])
+    for k, means in zip(_WINDOWS, _window_means(stacked, starts, ends, _WINDOWS)):
+        for name, values in zip(_WINDOWED, means):
+            columns[f"{name}_w{k}"] = values
     for name in _NEIGHBOURS:
         columns[f"{name}_prev"], columns[f"{name}_next"] = _neighbours(columns[name], starts, ends)
     return _matrix(columns, feature_names())
@@ -195,147 +166,139 @@ def _matrix(columns: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarra
     return matrix.T
 
 
-def _text_columns(texts: list[str], lowered: list[str], words: np.ndarray) -> dict[str, np.ndarray]:
-    """Character-class shares and shapes of each line, from one pass over the joined text
-    (of each line's first `SAMPLE_CHARS` characters: shares of a huge line are estimated)."""
-    sample = [text[:SAMPLE_CHARS] for text in texts]
-    joined = "\n".join(sample)
-    table = _char_table()
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
-    bits = table[np.minimum(codes, 0xFFFF)]
-    bits[codes > 0xFFFF] = _LETTER
-    lengths = np.fromiter(map(len, sample), np.int64, len(texts))
-    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    chars = lengths.astype(np.float32)
-    full = np.fromiter(map(len, texts), np.float32, len(texts))
+def _text_columns(lines: LineTable, words: np.ndarray) -> dict[str, np.ndarray]:
+    """Character-class shares and shapes of each line (of its first `SAMPLE_CHARS` characters:
+    shares of a huge line are estimated)."""
+    counts = {name: values.astype(np.float32) for name, values in lines.counts.items()}
+    chars = lines.sample_chars.astype(np.float32)
+    full = lines.chars.astype(np.float32)
     sample_words = np.maximum(words * chars / full, 1)
-    last = table[np.minimum(np.fromiter((ord(text[-1]) for text in texts), np.int64, len(texts)), 0xFFFF)]
-
-    def count(bit: int) -> np.ndarray:
-        return np.add.reduceat((bits & bit) != 0, starts).astype(np.float32)
-
-    letters, cjk = count(_LETTER), count(_CJK)
-    is_word = (bits & (_LETTER | _DIGIT)) != 0
-    word_starts = is_word & ~np.concatenate(([False], is_word[:-1]))
-    alpha_words = np.add.reduceat(word_starts, starts).astype(np.float32)
-    word_columns = _word_columns(lowered)
-    stops = word_columns.pop("stops") + count(_CJK_STOP) * full / chars
-    first = codes[starts]
-    columns = {
+    last = linetable.char_table()[np.minimum(lines.last, 0x10000)]
+    letters, cjk = counts["letters"], counts["cjk"]
+    return {
         "log_chars": np.log1p(full),
         "log_words": np.log1p(words),
         "letter_share": letters / chars,
-        "upper_share": count(_UPPER) / np.maximum(letters, 1),
-        "digit_share": count(_DIGIT) / chars,
-        "punct_share": count(_PUNCT) / chars,
-        "symbol_share": count(_SYMBOL) / chars,
+        "upper_share": counts["upper"] / np.maximum(letters, 1),
+        "digit_share": counts["digits"] / chars,
+        "punct_share": counts["punct"] / chars,
+        "symbol_share": counts["symbols"] / chars,
         "cjk_share": cjk / chars,
-        "space_share": count(_SPACE) / chars,
-        "ends_sentence": ((last & _STOP_END) != 0).astype(np.float32),
-        "sentence_marks": count(_STOP_END) / sample_words,
-        "commas": count(_COMMA) / sample_words,
-        "stop_share": stops / np.maximum(words, 1),
-        "log_stops": np.log1p(stops),
-        "bullet": np.isin(first, np.frombuffer(_BULLETS.encode("utf-32-le"), np.uint32)).astype(np.float32),
-        "starts_upper": ((bits[starts] & _UPPER) != 0).astype(np.float32),
-        "mean_word_length": (letters - cjk) / np.maximum(alpha_words, 1),
+        "space_share": (counts["spaces"] + 1) / chars,  # the line's end counts as a space
+        "ends_sentence": ((last & linetable.STOP_END) != 0).astype(np.float32),
+        "sentence_marks": counts["stop_marks"] / sample_words,
+        "commas": counts["commas"] / sample_words,
+        "bullet": np.isin(lines.first, np.array([ord(char) for char in _BULLETS], np.uint32)).astype(np.float32),
+        "starts_upper": ((lines.first_bits & linetable.UPPER) != 0).astype(np.float32),
+        "mean_word_length": (letters - cjk) / np.maximum(lines.alpha_words.astype(np.float32), 1),
     }
-    columns.update(word_columns)
-    return columns
 
 
-@cache
-def _link_markers() -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(marker) for marker in _config()["links"]["markers"]))
-
-
-def _word_columns(lowered: list[str]) -> dict[str, np.ndarray]:
-    """Stopword counts and cue flags from each line's lower-cased words (set operations in C;
-    a word with punctuation attached is missed, a price paid for speed)."""
-    n = len(lowered)
-    words = [line.split() for line in lowered]
-    stopwords = _stopwords()
-    columns = {"stops": np.fromiter((sum(map(stopwords.__contains__, line)) for line in words), np.float32, n)}
-    for name, cue in _cues():
-        columns[name] = np.fromiter((not cue.isdisjoint(line) for line in words), np.float32, n)
+def _token_columns(lines: LineTable) -> dict[str, np.ndarray]:
+    """Stopword counts and cue flags from the lines' words (counted in the table), plus the
+    relative-time and link cues, searched only in the lines that hold their marker."""
+    n = len(lines)
+    stops = lines.in_sets[_stopwords()].astype(np.float32) + _text_stops(lines)
+    columns = {"stop_share": stops / np.maximum(lines.words, 1).astype(np.float32), "log_stops": np.log1p(stops)}
+    for name, words in _cues().items():
+        columns[name] = (lines.in_sets[words] > 0).astype(np.float32)
     marker, pattern = _relative_time()
-    columns["relative_time"] = np.fromiter((marker in line and pattern.search(line) is not None
-                                            for line in lowered), np.float32, n)
-    links = _link_markers()
-    columns["link"] = np.fromiter((links.search(line) is not None for line in lowered), np.float32, n)
+    relative = np.zeros(n, np.float32)
+    for i in np.flatnonzero(_containing(lines, marker)).tolist():
+        relative[i] = pattern.search(lines.lowered[i]) is not None
+    columns["relative_time"] = relative
+    link = np.zeros(n, bool)
+    for needle in _config()["links"]["markers"]:
+        link |= _containing(lines, needle)
+    columns["link"] = link.astype(np.float32)
     return columns
 
 
-def _rule_columns(documents: list[DocumentLines]) -> dict[str, np.ndarray]:
-    def flat(values) -> np.ndarray:
-        return np.fromiter(values, np.float32)
+def _text_stops(lines: LineTable) -> np.ndarray:
+    """CJK stop characters, scaled from the sample to the whole line."""
+    chars = lines.sample_chars.astype(np.float32)
+    return lines.counts["cjk_stops"].astype(np.float32) * lines.chars.astype(np.float32) / chars
 
-    structure = [reason for doc in documents for reason in doc.structure]
-    columns = {
-        "prose": flat(v for doc in documents for v in doc.prose),
-        "headline": flat(v for doc in documents for v in doc.headline),
-        "rule_matched": flat(v for doc in documents for v in doc.rule_matched),
-    }
-    labels = np.array(structure, dtype=object)
-    for reason in reason_codes():
-        columns[f"is_{reason}"] = (labels == reason).astype(np.float32)
+
+def _containing(lines: LineTable, needle: str) -> np.ndarray:
+    """Which lower-cased lines contain `needle`."""
+    text, found, position = lines.joined_lower, [], lines.joined_lower.find(needle)
+    while position >= 0:
+        found.append(position)
+        position = text.find(needle, position + 1)
+    flags = np.zeros(len(lines), bool)
+    flags[lines.line_of(np.array(found, np.int64))] = True
+    return flags
+
+
+def _rule_columns(layer: RuleLayer) -> dict[str, np.ndarray]:
+    codes = {reason: k for k, reason in enumerate(reason_codes())}
+    labels = np.fromiter(map(codes.__getitem__, layer.labels), np.int64, len(layer.labels))
+    columns = {"prose": layer.prose.astype(np.float32), "headline": layer.headline.astype(np.float32),
+               "rule_matched": layer.matched.astype(np.float32)}
+    for reason, k in codes.items():
+        columns[f"is_{reason}"] = (labels == k).astype(np.float32)
     columns["rule_body"] = columns["is_body"]
     return columns
 
 
-def _layout_columns(documents: list[DocumentLines], words: np.ndarray) -> dict[str, np.ndarray]:
+def _layout_columns(lines: LineTable, prose: np.ndarray, offsets: np.ndarray, sizes: np.ndarray,
+                    words: np.ndarray) -> dict[str, np.ndarray]:
     """What the renderer's layout says: indentation (inscriptis indents by DOM nesting, so the
     article's paragraphs share one indent) and blank-line gaps (html_text spaces blocks)."""
-    indents = np.fromiter((v for doc in documents for v in doc.indents), np.float32)
-    numbers = np.fromiter((v for doc in documents for v in doc.line_numbers), np.float32)
-    first = np.concatenate([[True] + [False] * (len(doc.texts) - 1) for doc in documents])
-    last = np.concatenate([[False] * (len(doc.texts) - 1) + [True] for doc in documents])
+    indents = lines.indents.astype(np.float32)
+    numbers = lines.line_numbers.astype(np.float32)
+    first = np.zeros(numbers.size, bool)
+    first[offsets[:-1]] = True
+    last = np.zeros(numbers.size, bool)
+    last[offsets[1:] - 1] = True
     gap_before = np.where(first, 0.0, numbers - np.roll(numbers, 1) - 1)
     gap_after = np.where(last, 0.0, np.roll(numbers, -1) - numbers - 1)
     step_prev = np.where(first, 0.0, indents - np.roll(indents, 1))
     step_next = np.where(last, 0.0, np.roll(indents, -1) - indents)
-    main, most = [], []
-    offset = 0
-    for doc in documents:
-        size = len(doc.texts)
-        weight: dict[int, float] = {}
-        for indent, count, prose in zip(doc.indents, doc.words, doc.prose):
-            if prose:
-                weight[indent] = weight.get(indent, 0.0) + count
-        main_indent = max(weight, key=lambda k: (weight[k], -k)) if weight else -1
-        main.extend(indent == main_indent for indent in doc.indents)
-        most.extend([max(words[offset:offset + size].max(), 1.0)] * size)
-        offset += size
+    main = lines.indents == np.repeat(_main_indents(lines.indents, lines.words, prose, offsets), sizes)
+    most = np.repeat(np.maximum(np.maximum.reduceat(words, offsets[:-1]), 1.0), sizes)
     return {
         "log_indent": np.log1p(indents),
-        "main_indent": np.array(main, np.float32),
+        "main_indent": main.astype(np.float32),
         "indent_step_prev": _signed_log(step_prev),
         "indent_step_next": _signed_log(step_next),
         "log_gap_before": np.log1p(gap_before).astype(np.float32),
         "log_gap_after": np.log1p(gap_after).astype(np.float32),
-        "words_of_doc_max": words / np.array(most, np.float32),
+        "words_of_doc_max": words / most.astype(np.float32),
     }
 
 
-def _repeats(documents: list[DocumentLines]) -> np.ndarray:
+def _main_indents(indents: np.ndarray, words: np.ndarray, prose: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per document: the indent of most prose words (the smaller on a tie), -1 without prose."""
+    best = np.full(offsets.size - 1, -1, np.int64)
+    if not prose.any():
+        return best
+    doc = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))[prose]
+    (docs, levels), inverse = np.unique(np.stack([doc, indents[prose]]), axis=1, return_inverse=True)
+    weight = np.bincount(inverse.ravel(), words[prose], docs.size)
+    order = np.lexsort((levels, -weight, docs))
+    leading = order[np.concatenate(([True], docs[order][1:] != docs[order][:-1]))]
+    best[docs[leading]] = levels[leading]
+    return best
+
+
+def _repeats(texts: list[str], offsets: np.ndarray) -> np.ndarray:
     """How many other lines of the same page have the same text (repeated titles, teasers)."""
     values = []
-    for doc in documents:
-        seen: dict[str, int] = {}
-        for text in doc.texts:
-            seen[text] = seen.get(text, 0) + 1
-        values.extend(seen[text] - 1 for text in doc.texts)
-    return np.log1p(np.array(values, np.float32))
+    bounds = offsets.tolist()
+    for low, high in zip(bounds, bounds[1:]):
+        page = texts[low:high]
+        values.extend(map(Counter(page).__getitem__, page))
+    return np.log1p(np.array(values, np.float32) - 1)
 
 
-def _position_columns(documents: list[DocumentLines], sizes: np.ndarray,
-                      columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _position_columns(offsets: np.ndarray, sizes: np.ndarray, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Where each line sits: in the page, in its words, and relative to the rule layer's body."""
-    index = np.concatenate([np.arange(size) for size in sizes]).astype(np.float32)
+    doc_of_line = np.repeat(np.arange(len(sizes)), sizes)
+    index = (np.arange(doc_of_line.size) - offsets[:-1][doc_of_line]).astype(np.float32)
     n = np.repeat(sizes, sizes).astype(np.float32)
     words = np.expm1(columns["log_words"])
-    doc_of_line = np.repeat(np.arange(len(sizes)), sizes)
-    offsets = np.concatenate(([0], np.cumsum(sizes)))
     cumulative = np.concatenate(([0.0], np.cumsum(words)))
     doc_words = cumulative[offsets[1:]] - cumulative[offsets[:-1]]
     before = cumulative[:-1] - cumulative[offsets[:-1]][doc_of_line]
@@ -362,9 +325,14 @@ def _position_columns(documents: list[DocumentLines], sizes: np.ndarray,
     }
 
 
+def _in_document(offsets: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Each line's index inside its document."""
+    return np.arange(offsets[-1]) - np.repeat(offsets[:-1], sizes)
+
+
 def _first_last(flags: np.ndarray, offsets: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per document: index of its first flagged line and one past its last (0, 0 if none)."""
-    index = np.concatenate([np.arange(size) for size in sizes])
+    index = _in_document(offsets, sizes)
     first = np.minimum.reduceat(np.where(flags > 0, index, sizes.max()), offsets[:-1])
     last = np.maximum.reduceat(np.where(flags > 0, index, -1), offsets[:-1])
     empty = last < 0
@@ -373,7 +341,7 @@ def _first_last(flags: np.ndarray, offsets: np.ndarray, sizes: np.ndarray) -> tu
 
 def _first_index(flags: np.ndarray, offsets: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Index inside each document of its first flagged line; the document's size if none."""
-    index = np.concatenate([np.arange(size) for size in sizes])
+    index = _in_document(offsets, sizes)
     first = np.minimum.reduceat(np.where(flags > 0, index, np.repeat(sizes, sizes)), offsets[:-1])
     return first.astype(np.float32)
 
@@ -382,12 +350,19 @@ def _signed_log(values: np.ndarray) -> np.ndarray:
     return (np.sign(values) * np.log1p(np.abs(values))).astype(np.float32)
 
 
-def _window_mean(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
-    cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
-    index = np.arange(values.size)
-    low = np.maximum(starts, index - k)
-    high = np.minimum(ends, index + k + 1)
-    return ((cumulative[high] - cumulative[low]) / (high - low)).astype(np.float32)
+def _window_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                  windows: tuple[int, ...]) -> list[np.ndarray]:
+    """For each window k: the mean of each row of `values` (columns x lines) over the lines
+    within k of each line, inside its document; one cumulative sum serves every window."""
+    cumulative = np.zeros((values.shape[0], values.shape[1] + 1))
+    np.cumsum(values, axis=1, dtype=np.float64, out=cumulative[:, 1:])
+    index = np.arange(values.shape[1])
+    means = []
+    for k in windows:
+        low = np.maximum(starts, index - k)
+        high = np.minimum(ends, index + k + 1)
+        means.append(((cumulative[:, high] - cumulative[:, low]) / (high - low)).astype(np.float32, order="C"))
+    return means
 
 
 def _neighbours(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -421,8 +396,8 @@ def context_features(probabilities: np.ndarray, features: np.ndarray, offsets: n
     p = probabilities.astype(np.float64)
     words = np.expm1(features[:, names.index("log_words")]).astype(np.float64)
     columns = {"p": p}
-    for k in _CONTEXT_WINDOWS:
-        columns[f"p_w{k}"] = _window_mean(p, starts, ends, k)
+    for k, means in zip(_CONTEXT_WINDOWS, _window_means(p[None, :], starts, ends, _CONTEXT_WINDOWS)):
+        columns[f"p_w{k}"] = means[0]
     columns["p_prev"], columns["p_next"] = _neighbours(p, starts, ends)
     safe = np.maximum(sizes, 1)
     columns["p_doc"] = (np.add.reduceat(p, offsets[:-1]) / safe)[doc_of_line]
@@ -444,19 +419,20 @@ def context_features(probabilities: np.ndarray, features: np.ndarray, offsets: n
 
 def _probability_spans(p: np.ndarray, words: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per document, the span with the largest word-weighted margin of probability over 0.5."""
-    margins = ((p - 0.5) * np.maximum(words, 1.0)).tolist()
+    margins = (p - 0.5) * np.maximum(words, 1.0)
     spans = [max_span(margins[low:high]) for low, high in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
     return np.array([s for s, _ in spans], np.float64), np.array([e for _, e in spans], np.float64)
 
 
-def max_span(scores: list[float]) -> tuple[int, int]:
-    """Contiguous span [begin, end) of maximum total score (Kadane); (0, 0) if nothing scores."""
-    best, span = 0.0, (0, 0)
-    running, running_start = 0.0, 0
-    for i, score in enumerate(scores):
-        if running <= 0:
-            running, running_start = 0.0, i
-        running += score
-        if running > best:
-            best, span = running, (running_start, i + 1)
-    return span
+def max_span(scores: np.ndarray) -> tuple[int, int]:
+    """Contiguous span [begin, end) of maximum total score, (0, 0) if nothing scores: Kadane's
+    answer (the first best end; the span starts after the last running minimum before it)."""
+    if not scores.size:
+        return 0, 0
+    prefix = np.concatenate(([0], np.cumsum(scores)))
+    lowest = np.minimum.accumulate(prefix[:-1])
+    gains = prefix[1:] - lowest
+    end = int(np.argmax(gains))
+    if gains[end] <= 0:
+        return 0, 0
+    return int(np.flatnonzero(prefix[:end + 1] == lowest[end])[-1]), end + 1

@@ -256,3 +256,49 @@ def test_a_line_on_many_pages_of_a_batch_is_template() -> None:
                       "the best of our journalism delivered to you every morning.") for k in range(8)]
     for document in clean_many(pages):
         assert document.labels[-1].reason != BODY
+
+
+rule_like_lines = st.lists(
+    st.one_of(st.text(max_size=80), st.text(alphabet="ab1 .|·-’'\"”)(©:,\u00a0中文Ⅷ²İ", max_size=40),
+              st.sampled_from(["By Li Wei", "Home / News", "Print Mail", "8K", "Share | Tweet | Email", "© 2020 Foo",
+                               "Updated: 2021-11-30 22:05", "English 中文 Deutsch Español", "Related stories",
+                               "12 comments", "Tue, 3 May 2022", "(China Daily 03/14/2012 page3)"]),
+              st.sampled_from(PARAGRAPHS), st.text(alphabet="ab ,.|中-", min_size=1, max_size=6).map(lambda s: s * 700)),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rule_like_lines)
+def test_batch_columns_agree_with_the_per_line_definitions(lines: list[str]) -> None:
+    from pressline import linetable
+    from pressline.clean import _headline, _match_rules, _prose
+
+    rules = default_rules()
+    table = linetable.build(["\n".join(lines)], rules.menu_marks)
+    words = [word_count(text) for text in table.texts]
+    assert table.words.tolist() == words
+    assert _prose(table).tolist() == [is_prose(text, count) for text, count in zip(table.texts, words)]
+    assert _headline(table).tolist() == [is_headline_like(text, count) for text, count in zip(table.texts, words)]
+    assert _match_rules(table, rules) == [match_rule(text, count, rules) for text, count in zip(table.texts, words)]
+
+
+def _kadane(scores: list[float]) -> tuple[int, int]:
+    best, span, running, running_start = 0.0, (0, 0), 0.0, 0
+    for i, score in enumerate(scores):
+        if running <= 0:
+            running, running_start = 0.0, i
+        running += score
+        if running > best:
+            best, span = running, (running_start, i + 1)
+    return span
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-30, 30), max_size=60))
+def test_vectorised_best_span_is_kadanes(scores: list[int]) -> None:
+    import numpy as np
+
+    from pressline.linefeatures import max_span
+
+    assert max_span(np.array(scores, np.int64)) == _kadane(scores)

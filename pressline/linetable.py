@@ -1,0 +1,379 @@
+"""The non-blank lines of a batch of dumps as columns, from one numpy pass over their characters.
+
+Why: the cleaner must clean hundreds of documents per second on one core and a dump has about
+230 lines, so per-line Python is what costs. The batch's lines are joined, turned into one
+array of code points, and every per-line count the rules and the features need (character
+classes, words as `clean.word_count` counts them, tokens as the vocabulary rules split them,
+sentence shape) comes from table look-ups and segment sums over that array.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from itertools import chain, compress
+
+import numpy as np
+
+from pressline import rules as rules_data
+
+# Word characters are letters and digits, joined by one of these ("U.S.", "don't", "e-mail").
+WORD_CONNECTORS = "'’.-"
+# The vocabulary rules split a line at white space and at these.
+TOKEN_SEPARATORS = "|:·•,"
+SENTENCE_END_CHARS = ".!?。！？…"
+# Closing quotes and brackets that may follow a sentence's full stop.
+SENTENCE_CLOSERS = "\"'”’)]»"
+# A sentence ends and the next begins inside the line (`\s` is white space within the line).
+SENTENCE_BREAK = r"[.!?。！？][\"'”’)\]]*(?:\s+[\"'“‘(]?[A-Z0-9]|\[)"
+# Character shares of a huge line are estimated from its first SAMPLE_CHARS characters.
+SAMPLE_CHARS = 2000
+CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
+_COMMA_CHARS = ",;，、；"
+_WORD = re.compile(rf"[^\W_]+(?:[{re.escape(WORD_CONNECTORS)}][^\W_]+)*")
+_CJK = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES) + "]")
+_TOKEN_SPLIT = re.compile(rf"[\s\u00a0{re.escape(TOKEN_SEPARATORS)}]+")
+
+# Class bits of the character table.
+(LETTER, UPPER, DIGIT, PUNCT, SPACE, CJK, STOP_END, COMMA, CJK_STOP, SYMBOL, ALNUM, CONNECTOR, SEPARATOR, MARK,
+ CLOSER) = (1 << k for k in range(15))
+# Classes counted over each line's sample.
+SAMPLE_COUNTS = {"letters": LETTER, "upper": UPPER, "digits": DIGIT, "punct": PUNCT, "symbols": SYMBOL,
+                 "cjk": CJK, "spaces": SPACE, "stop_marks": STOP_END, "commas": COMMA, "cjk_stops": CJK_STOP,
+                 "marks": MARK}
+_COUNTED = sum(SAMPLE_COUNTS.values())
+# Character-level arrays are built for this many characters of the batch at a time.
+CHUNK_CHARS = 1 << 20
+
+
+@dataclass(slots=True)
+class LineTable:
+    """Columns over the batch's non-blank lines (stripped), document after document.
+
+    Counts cover each line's first SAMPLE_CHARS characters; `words` and `tokens` are exact."""
+
+    texts: list[str]
+    lowered: list[str]
+    offsets: np.ndarray       # document k holds lines offsets[k]:offsets[k + 1]
+    line_numbers: np.ndarray  # 1-based, in the document's raw lines
+    indents: np.ndarray       # leading white space of the raw line
+    chars: np.ndarray         # length of the stripped line
+    sample_chars: np.ndarray  # characters the counts cover
+    words: np.ndarray         # as `clean.word_count`
+    tokens: np.ndarray        # pieces after splitting at white space and TOKEN_SEPARATORS
+    blank_tokens: np.ndarray  # pieces after splitting at white space (`str.split()`)
+    alpha_words: np.ndarray   # runs of letters and digits in the sample
+    counts: dict[str, np.ndarray]  # SAMPLE_COUNTS ("marks": characters of `build`'s marks)
+    first: np.ndarray         # first and last code point
+    last: np.ndarray
+    first_bits: np.ndarray
+    sentence_end: np.ndarray  # ends with a sentence mark (closing quotes allowed after it)
+    sentence_break: np.ndarray  # holds a sentence break (SENTENCE_BREAK)
+    joined_lower: str         # lowered lines (per character, see `_lower_table`), each followed by "\n"
+    lower_starts: np.ndarray  # where each line starts in `joined_lower` (lower-casing keeps lengths)
+    in_sets: dict[frozenset[str], np.ndarray]  # per set of `build`'s word_sets: the line's words in it
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def line_of(self, positions: np.ndarray) -> np.ndarray:
+        """The line holding each position of `joined_lower`."""
+        return np.searchsorted(self.lower_starts, positions, side="right") - 1
+
+    def tokens_of(self, lines: np.ndarray) -> list[str]:
+        """The tokens (`tokens`) of the given lines, one list: one split of their joined text."""
+        text = "\n".join([self.lowered[i] for i in lines.tolist()])
+        for separator in TOKEN_SEPARATORS:
+            text = text.replace(separator, " ")
+        return text.split()
+
+
+@cache
+def char_table(marks: str = "") -> np.ndarray:
+    """Class bits of every BMP code point, plus one entry (0x10000) for all others (letters)."""
+    table = np.zeros(0x10001, np.uint16)
+    for code in range(0x10000):
+        char = chr(code)
+        category = unicodedata.category(char)
+        bits = ALNUM if char.isalnum() else 0
+        if category[0] == "L":
+            bits |= LETTER | (UPPER if category == "Lu" else 0)
+        elif category == "Nd":
+            bits |= DIGIT
+        elif category[0] == "P":
+            bits |= PUNCT
+        elif category[0] == "S":
+            bits |= SYMBOL
+        elif char.isspace():
+            bits |= SPACE | SEPARATOR
+        table[code] = bits
+    table[0x10000] = LETTER
+    for low, high in CJK_RANGES:
+        table[low:high + 1] |= CJK
+    cjk_stops = rules_data.load("features")["stopchars"]["cjk"].replace(" ", "")
+    for chars, bit in ((SENTENCE_END_CHARS, STOP_END), (_COMMA_CHARS, COMMA), (cjk_stops, CJK_STOP),
+                       (WORD_CONNECTORS, CONNECTOR), (TOKEN_SEPARATORS, SEPARATOR), (marks, MARK),
+                       (SENTENCE_CLOSERS, CLOSER)):
+        for char in chars:
+            table[ord(char)] |= bit
+    return table
+
+
+@cache
+def _combinations(marks: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each code point's combination of counted classes, as a small index, and the classes of
+    each index (the last index, all zeros, marks characters past the sample)."""
+    counted = char_table(marks) & _COUNTED
+    values, index = np.unique(counted, return_inverse=True)
+    classes = np.array([[(value & bit) != 0 for bit in SAMPLE_COUNTS.values()] for value in values] +
+                       [[False] * len(SAMPLE_COUNTS)], np.float64)
+    return index.astype(np.intp), classes
+
+
+# Bits of a character's position code: it starts a word, joins two words, starts a token,
+# starts a run of letters and digits, starts a run of non-white-space.
+_POSITIONS = ("word_starts", "joins", "token_starts", "alpha_starts", "blank_starts")
+_POSITION_CODES = 1 << len(_POSITIONS)
+_POSITION_CLASSES = np.array([[(code >> k) & 1 for k in range(len(_POSITIONS))] for code in range(_POSITION_CODES)],
+                             np.float64)
+
+
+@cache
+def _sentence_break() -> re.Pattern[str]:
+    """SENTENCE_BREAK over joined lines: white space may not cross a line end; one hit per line."""
+    return re.compile(SENTENCE_BREAK.replace(r"\s", r"[^\S\n]") + r"[^\n]*")
+
+
+def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ...] = ()) -> LineTable:
+    """The lines of `texts` (split at "\n", stripped, blank ones left out) and their columns.
+    `marks`: characters to count per line; `word_sets`: sets whose tokens to count per line."""
+    split = [text.split("\n") for text in texts]
+    raw = list(chain.from_iterable(split))
+    stripped = list(map(str.strip, raw))
+    kept_raw = list(compress(raw, stripped))
+    lines = list(compress(stripped, stripped))
+    raw_sizes = np.fromiter(map(len, split), np.int64, len(texts))
+    nonblank = np.fromiter(map(bool, stripped), bool, len(stripped))
+    raw_offsets = np.concatenate(([0], np.cumsum(raw_sizes)))
+    counts = np.add.reduceat(nonblank, raw_offsets[:-1]) if texts else np.zeros(0, np.int64)
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    raw_index = np.flatnonzero(nonblank)
+    doc_of_line = np.repeat(np.arange(len(texts)), counts)
+    line_numbers = raw_index - raw_offsets[:-1][doc_of_line] + 1
+    n = len(lines)
+    chars = np.fromiter(map(len, lines), np.int64, n)
+    indents = np.fromiter(map(len, kept_raw), np.int64, n) - np.fromiter(
+        map(len, map(str.lstrip, kept_raw)), np.int64, n)
+    joined = "\n".join(lines) + "\n"
+    columns = _character_columns(joined, chars, marks, _word_index(word_sets))
+    for i in np.flatnonzero(chars > SAMPLE_CHARS).tolist():
+        _count_whole_line(lines[i], i, columns, marks)
+    joined_lower = columns.pop("lowered")
+    lowered = joined_lower.split("\n")[:-1]
+    blank_offsets = np.concatenate(([0], np.cumsum(columns["blank_tokens"]))).astype(np.int64)
+    return LineTable(lines, lowered, offsets, line_numbers, indents, chars, np.minimum(chars, SAMPLE_CHARS),
+                     columns["words"], columns["tokens"], columns["blank_tokens"], columns["alpha_words"],
+                     {name: columns[name] for name in SAMPLE_COUNTS}, columns["first"], columns["last"],
+                     columns["first_bits"], columns["sentence_end"], columns["sentence_break"], joined_lower,
+                     np.cumsum(chars + 1) - (chars + 1),
+                     _in_sets(columns["word_sets"], blank_offsets, word_sets))
+
+
+def _in_sets(bits: np.ndarray, offsets: np.ndarray,
+             word_sets: tuple[frozenset[str], ...]) -> dict[frozenset[str], np.ndarray]:
+    """How many of each line's words (`str.split()`; a word with punctuation attached is missed,
+    a price paid for speed) are in each set, from each word's sets (`_WordIndex`)."""
+    filled = np.flatnonzero(np.diff(offsets) > 0)
+    result = {}
+    for k, words in enumerate(word_sets):
+        counts = np.zeros(offsets.size - 1, np.int64)
+        if filled.size:
+            counts[filled] = np.add.reduceat((bits >> k) & 1, offsets[filled])
+        result[words] = counts
+    return result
+
+
+def _count_whole_line(text: str, i: int, columns: dict[str, np.ndarray], marks: str) -> None:
+    """Words, tokens and marks of a line longer than the sample, from the whole line."""
+    columns["words"][i] = word_count(text)
+    columns["tokens"][i] = len(tokens(text))
+    columns["blank_tokens"][i] = len(text.split())
+    columns["marks"][i] = sum(map(text.count, marks))
+
+
+def word_count(text: str) -> int:
+    """Words for alphabetic scripts; CJK characters count half a word each."""
+    if text.isascii():
+        return len(_WORD.findall(text))
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(_WORD.findall(text))
+    return len(_WORD.findall(_CJK.sub(" ", text))) + (cjk + 1) // 2
+
+
+def tokens(text: str) -> list[str]:
+    """The lower-cased pieces of `text` between white space and TOKEN_SEPARATORS."""
+    return [token for token in _TOKEN_SPLIT.split(text.lower()) if token]
+
+
+def _character_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex) -> dict[str, np.ndarray]:
+    """Per-line columns from the code points of `joined` (the lines, each followed by "\n"),
+    a chunk of lines at a time so the character arrays stay small."""
+    n = chars.size
+    if not n:
+        return _chunk_columns(joined, chars, marks, words)
+    ends = np.cumsum(chars + 1)
+    parts = []
+    low = 0
+    while low < n:
+        base = ends[low - 1] if low else 0
+        high = max(int(np.searchsorted(ends, base + CHUNK_CHARS, side="right")), low + 1)
+        parts.append(_chunk_columns(joined[base:ends[high - 1]], chars[low:high], marks, words))
+        low = high
+    return {name: ("".join if name in _TEXTS else np.concatenate)([part[name] for part in parts]) for name in parts[0]}
+
+
+def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex) -> dict:
+    codes = np.array([joined]).view(np.uint32)
+    index = np.minimum(codes, 0x10000).astype(np.intp)  # look-ups with intp indices are twice as fast
+    bits = char_table(marks)[index]
+    lowered = _lower_table()[index]
+    if codes.max() > 0xFFFF:
+        beyond = np.flatnonzero(index == 0x10000)
+        bits[beyond] |= np.array([ALNUM if chr(code).isalnum() else 0 for code in codes[beyond].tolist()], np.uint16)
+        lowered[beyond] = codes[beyond]
+    n = chars.size
+    starts = np.cumsum(chars + 1) - (chars + 1)
+    ends = starts + chars
+    combination_of, classes = _combinations(marks)
+    combination = combination_of[index]
+    word_char = (bits & (ALNUM | CJK)) == ALNUM
+    token_char = (bits & SEPARATOR) == 0
+    alpha = (bits & (LETTER | DIGIT)) != 0
+    joins = (bits & CONNECTOR) != 0
+    joins[1:-1] &= word_char[:-2] & word_char[2:]
+    joins[[0, -1]] = False
+    position = _run_starts(word_char).view(np.uint8)
+    position |= joins.view(np.uint8) << 1
+    position |= _run_starts(token_char).view(np.uint8) << 2
+    position |= _run_starts(alpha).view(np.uint8) << 3
+    blank = (bits & SPACE) == 0
+    blank_starts = _run_starts(blank)
+    position |= blank_starts.view(np.uint8) << 4
+    columns = {"word_sets": words.sets_of(lowered, blank, blank_starts)}
+    for i in np.flatnonzero(chars > SAMPLE_CHARS).tolist():
+        combination[starts[i] + SAMPLE_CHARS:ends[i]] = classes.shape[0] - 1
+        position[starts[i] + SAMPLE_CHARS:ends[i]] = 0
+    combination[ends] = classes.shape[0] - 1  # a line's "\n" is not counted
+    sample = _per_line(combination, chars, classes.shape[0]) @ classes
+    runs = _per_line(position, chars, _POSITION_CODES) @ _POSITION_CLASSES
+    columns.update({name: sample[:, k].astype(np.int64) for k, name in enumerate(SAMPLE_COUNTS)})
+    columns["words"] = (runs[:, 0] - runs[:, 1]).astype(np.int64) + (columns["cjk"] + 1) // 2
+    columns["tokens"] = runs[:, 2].astype(np.int64)
+    columns["alpha_words"] = runs[:, 3].astype(np.int64)
+    columns["blank_tokens"] = runs[:, 4].astype(np.int64)
+    last_index = ends - 1
+    columns["first"], columns["last"], columns["first_bits"] = codes[starts], codes[last_index], bits[starts]
+    columns["sentence_end"] = _ends_sentence(bits, starts, last_index)
+    sentence_break = np.zeros(n, bool)
+    hits = np.array([match.start() for match in _sentence_break().finditer(joined)], np.int64)
+    sentence_break[np.searchsorted(starts, hits, side="right") - 1] = True
+    columns["sentence_break"] = sentence_break
+    columns["lowered"] = _text(lowered)
+    return columns
+
+
+# Columns of `_chunk_columns` that are text.
+_TEXTS = ("lowered",)
+
+
+def _text(codes: np.ndarray) -> str:
+    return codes.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@cache
+def _lower_table() -> np.ndarray:
+    """Each BMP code point's lower case where that is one character (so positions stay put; the
+    exceptions, "İ" and the final sigma, cannot be part of any word list); itself otherwise."""
+    table = np.arange(0x10001, dtype=np.uint32)
+    for code in range(0x10000):
+        lower = chr(code).lower()
+        if len(lower) == 1:
+            table[code] = ord(lower)
+    return table
+
+
+@dataclass(frozen=True, slots=True)
+class _WordIndex:
+    """Word lists looked up in numpy: a word's hash is the sum of its (lower-cased) code points
+    times random odd weights by position; a table of 2**16 slots, indexed by the hash's top
+    bits and free of collisions between the listed words, gives each hash its sets (bit k: the
+    k-th list). Python string look-ups would cost a string object per word of the batch."""
+
+    weights: np.ndarray
+    keys: np.ndarray
+    sets: np.ndarray
+
+    def hashes(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """The hash of each word (a run of `word_chars` beginning at a `starts` position; the
+        first character is one)."""
+        first = np.flatnonzero(starts)
+        if not first.size:
+            return np.zeros(0, np.uint64)
+        offset = np.arange(lowered.size) - np.repeat(first, np.diff(first, append=lowered.size))
+        terms = self.weights[np.minimum(offset, self.weights.size - 1)] * (lowered * word_chars)
+        return np.add.reduceat(terms, first)
+
+    def sets_of(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        hashes = self.hashes(lowered, word_chars, starts)
+        slots = (hashes >> np.uint64(48)).astype(np.intp)
+        return np.where(self.keys[slots] == hashes, self.sets[slots], 0)
+
+
+@cache
+def _word_index(word_sets: tuple[frozenset[str], ...]) -> _WordIndex:
+    bits: dict[str, int] = {}
+    for k, words in enumerate(word_sets):
+        for word in words:
+            bits[word] = bits.get(word, 0) | 1 << k
+    listed = sorted(bits)
+    for seed in range(1000):
+        weights = np.random.default_rng(seed).integers(0, 1 << 63, 16, np.uint64) * np.uint64(2) + np.uint64(1)
+        index = _WordIndex(weights, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64))
+        hashes = np.array([index.hashes(np.array([word]).view(np.uint32), np.ones(len(word), bool),
+                                        np.arange(len(word)) == 0)[0] for word in listed], np.uint64)
+        slots = (hashes >> np.uint64(48)).astype(np.intp)
+        if np.unique(slots).size == slots.size:
+            index.keys[slots], index.sets[slots] = hashes, [bits[word] for word in listed]
+            return index
+    raise ValueError("no collision-free word table")
+
+
+def _per_line(codes: np.ndarray, chars: np.ndarray, kinds: int) -> np.ndarray:
+    """Lines x kinds: how many characters of each line (and its "\n") have each code."""
+    keys = np.repeat(np.arange(chars.size) * kinds, chars + 1)
+    keys += codes
+    return np.bincount(keys, minlength=chars.size * kinds).reshape(chars.size, kinds)
+
+
+def _run_starts(flags: np.ndarray) -> np.ndarray:
+    """Where a run of set flags begins."""
+    begins = flags.copy()
+    begins[1:] &= ~flags[:-1]
+    return begins
+
+
+def _ends_sentence(bits: np.ndarray, starts: np.ndarray, last_index: np.ndarray) -> np.ndarray:
+    """The last character that is not a closing quote or bracket is a sentence mark."""
+    position = last_index.copy()
+    open_ = np.flatnonzero((bits[position] & CLOSER) != 0)
+    while open_.size:
+        position[open_] -= 1
+        open_ = open_[(position[open_] >= starts[open_]) & ((bits[position[open_]] & CLOSER) != 0)]
+    inside = position >= starts
+    return inside & ((bits[np.maximum(position, 0)] & STOP_END) != 0)
