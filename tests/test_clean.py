@@ -229,11 +229,15 @@ def test_huge_lines_without_newlines_are_cleaned(text: str) -> None:
 
 
 def _seconds(text: str) -> float:
+    """The best of three: a busy machine slows single runs, never all of them alike."""
     import time
 
-    started = time.perf_counter()
-    clean(text)
-    return time.perf_counter() - started
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        clean(text)
+        times.append(time.perf_counter() - started)
+    return min(times)
 
 
 @pytest.mark.parametrize("unit", [PARAGRAPHS[0] + "\n", "Home | News | Sports\n", "x" * 5000, "a b " * 3000 + "\n"])
