@@ -75,7 +75,8 @@ def _normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def template_from_page(text: str, body_lines: Sequence[str] | str, title: str | None, publisher: str) -> Template | None:
+def template_from_page(text: str, body_lines: Sequence[str] | str, title: str | None,
+                      publisher: str) -> Template | None:
     """Split a page at its first and last article line; `body_lines` is the gold body (lines, or one text)."""
     lines = text.split("\n")
     body = _normalise(body_lines if isinstance(body_lines, str) else " ".join(body_lines))
