@@ -36,6 +36,7 @@ def test_stage_seconds_are_read_from_the_run_report() -> None:
     report.add_time("extract", 2.25)
     markdown = report.markdown("run", Path("warehouse"), None, [])
     assert _stage_seconds(markdown) == {"clean": 1.5, "extract": 2.25}
+    assert _stage_seconds("# a report without stage times\n") == {}
 
 
 def test_prefect_run_time_offsets_become_seconds() -> None:
