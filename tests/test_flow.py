@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.dataset as ds
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.pipeline import pressline_flow
 from pressline import load
@@ -19,12 +18,6 @@ from tests.conftest import RAW, ROOT, load_seed_gold
 SHORT_PAGE = "A short note\nThe meeting was moved to Friday, organisers said in a statement today.\n"
 PARAGRAPH = ("Delegates from both cities agreed on Friday to extend the rail link by another forty kilometres, "
              "a project officials said would cut travel times for commuters by half.")
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -6,25 +6,16 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.dataset as ds
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from flows.pipeline import pressline_flow, task_runner
 from pressline.cli import app
-from tests.conftest import RAW, ROOT
+from tests.conftest import RAW, ROOT, comparable_tables
 from tests.synthetic import STYLES, make_dump
 
 TABLES = ("articles", "quarantine", "rejected", "removed_lines", "signatures")
-BOOKKEEPING = ["run_id", "ingested_at"]
 BATCH_SIZE = 4
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +37,8 @@ def run_with(runner, raw: Path, workdir: Path) -> dict:
                 expectations_dir=str(ROOT / "expectations"), batch_size=BATCH_SIZE)
 
 
-def tables(warehouse: Path) -> dict[str, pd.DataFrame]:
-    out = {}
-    for name in TABLES:
-        frame = ds.dataset(warehouse / name, format="parquet", partitioning="hive").to_table().to_pandas()
-        frame = frame.drop(columns=BOOKKEEPING, errors="ignore")
-        keys = [column for column in ("doc_id", "line_no") if column in frame.columns]
-        out[name] = frame.sort_values(keys).reset_index(drop=True)
-    return out
-
-
 def assert_same_warehouse(expected: Path, actual: Path) -> None:
-    left, right = tables(expected), tables(actual)
+    left, right = comparable_tables(expected, TABLES), comparable_tables(actual, TABLES)
     for name in TABLES:
         pd.testing.assert_frame_equal(left[name], right[name], check_like=True, obj=name)
 

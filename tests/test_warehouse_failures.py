@@ -20,13 +20,12 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, comparable_tables
 from tests.synthetic import iter_dumps
 
 DOCS = 2000
 KILLS = 10
 TABLES = ("articles", "quarantine", "rejected", "removed_lines", "inputs")
-BOOKKEEPING = ["run_id", "ingested_at"]
 
 
 def _free_port() -> int:
@@ -85,14 +84,7 @@ def finish(process: subprocess.Popen) -> tuple[int, str]:
 
 
 def tables(warehouse: Path) -> dict[str, pd.DataFrame]:
-    out = {}
-    for name in TABLES:
-        frame = ds.dataset(warehouse / name, format="parquet", partitioning="hive").to_table().to_pandas()
-        frame = frame.drop(columns=BOOKKEEPING, errors="ignore")
-        keys = [column for column in ("source_path", "doc_id", "line_no") if column in frame.columns]
-        frame = frame.astype({column: str for column in frame.columns if column in ("publisher_key", "year", "month")})
-        out[name] = frame.sort_values(keys).reset_index(drop=True)
-    return out
+    return comparable_tables(warehouse, TABLES)
 
 
 def documents_in(warehouse: Path) -> int:
