@@ -219,7 +219,10 @@ def test_a_warehouse_written_by_schema_v1_is_migrated(tmp_path: Path) -> None:
 
 
 def test_publishing_streams_so_memory_does_not_grow_with_the_run(tmp_path: Path) -> None:
-    """40 MB of staged article text is published with a fraction of it in Arrow's memory at once."""
+    """40 MB of staged article text is published without holding it all in Arrow's memory at once.
+
+    Streaming peaks near 17-21 MB here (it varies with pyarrow's thread count); loading every staged
+    table first, as publishing once did, peaked at 96 MB."""
     import subprocess
     import sys
     import textwrap
@@ -246,5 +249,5 @@ def test_publishing_streams_so_memory_does_not_grow_with_the_run(tmp_path: Path)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     staged_bytes = 20 * 500 * 4000
-    assert int(done.stdout.split()[-1]) < staged_bytes / 2
+    assert int(done.stdout.split()[-1]) < staged_bytes * 0.75
     assert len(read_articles(tmp_path / "warehouse")) == 10_000
