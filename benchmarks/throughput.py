@@ -8,7 +8,7 @@ On the same N generated dumps (`benchmarks/generate.py`, cached) it measures, in
 - `pressline run` through the real CLI in a subprocess, on a fresh warehouse and Prefect home,
   once per `--workers` value when the CLI has that option (else once, as it is): docs/s and
   MB/s over the CLI's wall time, peak RSS of the whole process tree (sampled every 0.2 s),
-  seconds per stage, and Prefect's share (see `run_details`);
+  seconds per stage and Prefect's share (from `pressline run --json`, see `run_details`);
 - datatrove's C4QualityFilter + GopherQualityFilter (LocalPipelineExecutor, all cores) on the
   first 5,000 dumps (the same for every N), when the `bench` group is installed.
 It prints one table with the ratios and writes it as JSON to `--out` (benchmarks/results/).
@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,6 @@ RESULTS = ROOT / "benchmarks" / "results"
 DATATROVE_SAMPLE = 5_000
 RSS_INTERVAL = 0.2
 # Task names of the flow, by the stage `flows.pipeline._timed` books them under.
-TASK_STAGE = {"signatures": "dedup", "stage": "load", "publish": "load"}
 STAGES = ("ingest", "clean", "extract", "validate", "dedup", "load")
 
 
@@ -160,13 +158,13 @@ def pressline_run(raw: Path, docs: int, size: int, scratch: Path, workers: int |
     """One `pressline run` on a fresh warehouse and Prefect home; rates over the CLI's wall time."""
     scratch.mkdir(parents=True)
     home = scratch / "prefect"
-    command = [str(PRESSLINE), "run", "--raw-dir", str(raw), "--warehouse-dir", str(scratch / "warehouse"),
+    command = [str(PRESSLINE), "run", "--json", "--raw-dir", str(raw), "--warehouse-dir", str(scratch / "warehouse"),
                "--staging-dir", str(scratch / "staging"), "--prefect-home", str(home)]
     if workers is not None:
         command += ["--workers", str(workers)]
     started = time.perf_counter()
-    with open(scratch / "cli.log", "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+    with open(scratch / "cli.json", "wb") as out, open(scratch / "cli.log", "wb") as log:
+        process = subprocess.Popen(command, stdout=out, stderr=log, cwd=ROOT,
                                    env={**os.environ, "PREFECT_HOME": str(home), "COLUMNS": "200"})
         sampler = TreeSampler(process.pid)
         returncode = process.wait()
@@ -175,8 +173,9 @@ def pressline_run(raw: Path, docs: int, size: int, scratch: Path, workers: int |
     if returncode != 0:
         raise RuntimeError(f"pressline run exited {returncode}: see {scratch / 'cli.log'}\n"
                            + (scratch / "cli.log").read_text(errors="replace")[-2000:])
+    summary = json.loads((scratch / "cli.json").read_text(encoding="utf-8"))
     return {**_rates(docs, size, wall), "workers": workers, **process_tree, **_runs_row(scratch / "warehouse"),
-            **run_details(home / "prefect.db", wall)}
+            **run_details(summary, wall)}
 
 
 def _runs_row(warehouse: Path) -> dict:
@@ -186,55 +185,28 @@ def _runs_row(warehouse: Path) -> dict:
     return {key: row[key] for key in ("articles", "quarantined", "rejected", "removed_lines", "duplicates")}
 
 
-def _interval_seconds(value: str | None) -> float:
-    """Prefect's SQLite stores a run's total_run_time as an offset from the epoch ('1970-01-01 00:00:29.38')."""
-    if not value:
-        return 0.0
-    stamp = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
-    return (stamp - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()
+def run_details(summary: dict, wall: float) -> dict:
+    """Stage seconds and Prefect's share, from the summary `pressline run --json` prints.
 
-
-def run_details(database: Path, wall: float) -> dict:
-    """Stage seconds and Prefect's share, from what the run left in its Prefect database.
-
-    The flow books each stage's wall time (task calls, Prefect included) into the
-    `pressline-report` markdown artifact; the task_run table holds each task's time in the
-    Running state (the stage function, barely more). So: task bookkeeping = stage seconds -
-    task run seconds; flow_other = flow run seconds - stage seconds (recovery, plan, GX context
-    and Data Docs, artifacts); startup = CLI wall - flow run seconds (imports, Prefect's
-    embedded server, flow run creation, exit).
+    `stage_seconds` adds up the stage functions' time over all workers (CPU-bound, so CPU seconds);
+    `orchestration_seconds` is the flow's wall time outside the busiest worker's stage functions
+    (task submission, state changes, result passing, waiting); start-up = CLI wall - flow seconds
+    (imports, Prefect's embedded server, flow run creation, exit).
     """
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        flow_id, flow_seconds = db.execute(
-            "select id, total_run_time from flow_run order by start_time desc limit 1").fetchone()
-        artifact = db.execute("select data from artifact where flow_run_id = ? and key = 'pressline-report'",
-                              (flow_id,)).fetchone()
-        task_rows = db.execute("select name, total_run_time from task_run where flow_run_id = ?", (flow_id,)).fetchall()
-    stages = _stage_seconds(json.loads(artifact[0]) if artifact else "")
-    task_seconds: Counter = Counter()
-    for name, run_time in task_rows:
-        task = name.split("-", 1)[0]
-        task_seconds[TASK_STAGE.get(task, task)] += _interval_seconds(run_time)
-    flow_seconds = _interval_seconds(flow_seconds)
-    staged = sum(stages.values())
-    bookkeeping = staged - sum(task_seconds[stage] for stage in stages)
+    flow_seconds = summary["seconds"]
+    stages = summary["stage_seconds"]
+    orchestration = summary["orchestration_seconds"]
     return {
         "flow_s": round(flow_seconds, 2),
         "stage_s": {stage: round(seconds, 2) for stage, seconds in stages.items()},
-        "task_runs": len(task_rows),
-        "prefect_task_bookkeeping_s": round(bookkeeping, 2),
-        "flow_other_s": round(flow_seconds - staged, 2),
+        "batches": summary["batches"],
+        "workers_used": summary["workers"],
+        "prefect_orchestration_s": round(orchestration, 2),
         "startup_s": round(wall - flow_seconds, 2),
-        "prefect_share_of_flow": round(bookkeeping / flow_seconds, 4),
-        "validate_share_of_wall": round(stages.get("validate", 0.0) / wall, 4),
+        "prefect_share_of_flow": round(orchestration / flow_seconds, 4) if flow_seconds else None,
+        "prefect_share_of_wall": round(orchestration / wall, 4),
+        "validate_share_of_wall": round(stages.get("validate", 0.0) / summary["workers"] / wall, 4),
     }
-
-
-def _stage_seconds(markdown: str) -> dict[str, float]:
-    """The '| stage | seconds |' rows of the run report (`pressline.report.RunReport.markdown`); none
-    when the report has no such section, so a changed flow degrades the figures, not the benchmark."""
-    section = markdown.partition("## Time per stage")[2].split("\n## ", 1)[0]
-    return {stage: float(seconds) for stage, seconds in re.findall(r"^\| (\w+) \| ([\d.]+) \|$", section, re.M)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,10 +273,10 @@ def summarise(result: dict) -> str:
         lines.append(f"{label:<48} {row['docs_per_s']:>9.1f} {row['mb_per_s']:>8.2f} {row['wall_s']:>8.1f} {rss:>12}")
     for run in result["pressline"]:
         stages = ", ".join(f"{stage} {run['stage_s'].get(stage, 0):.1f}" for stage in STAGES)
-        lines += ["", f"workers={run['workers'] or 'default'}: flow {run['flow_s']:.1f} s = {stages}, "
-                      f"other {run['flow_other_s']:.1f}; start-up {run['startup_s']:.1f} s; "
-                      f"Prefect task bookkeeping {run['prefect_task_bookkeeping_s']:.1f} s "
-                      f"({run['prefect_share_of_flow']:.1%} of the flow, {run['task_runs']} task runs); "
+        lines += ["", f"workers={run['workers'] or 'default'}: flow {run['flow_s']:.1f} s; stage CPU s {stages}; "
+                      f"start-up {run['startup_s']:.1f} s; Prefect orchestration {run['prefect_orchestration_s']:.1f} s "
+                      f"({run['prefect_share_of_flow']:.1%} of the flow, {run['prefect_share_of_wall']:.1%} of wall, "
+                      f"{run['batches']} batches on {run['workers_used']} workers); "
                       f"validate {run['validate_share_of_wall']:.1%} of wall; CPU s "
                       + ", ".join(f"{kind} {seconds:.0f}" for kind, seconds in run["cpu_s"].items())
                       + f"; peak RSS at {run['peak_rss_at_s']:.0f} s, by process kind (MB) "

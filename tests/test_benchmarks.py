@@ -1,12 +1,12 @@
-"""The throughput benchmark's generator and its parsing of a run's Prefect records (fast: no flow run)."""
+"""The throughput benchmark's generator and its reading of `pressline run --json` (fast: no flow run)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from benchmarks.generate import MARKER, MAX_BYTES, MIN_BYTES, generate, make_page, seed_style_templates
-from benchmarks.throughput import _interval_seconds, _stage_seconds
-from pressline.report import RunReport
+from benchmarks.throughput import run_details
+from flows.pipeline import RunSummary
 
 
 def test_dump_depends_only_on_seed_and_index() -> None:
@@ -30,15 +30,13 @@ def test_generated_folder_is_sized_grouped_by_publisher_and_cached(tmp_path: Pat
     assert files[0].stat().st_mtime_ns == stamp
 
 
-def test_stage_seconds_are_read_from_the_run_report() -> None:
-    report = RunReport()
-    report.add_time("clean", 1.5)
-    report.add_time("extract", 2.25)
-    markdown = report.markdown("run", Path("warehouse"), None, [])
-    assert _stage_seconds(markdown) == {"clean": 1.5, "extract": 2.25}
-    assert _stage_seconds("# a report without stage times\n") == {}
-
-
-def test_prefect_run_time_offsets_become_seconds() -> None:
-    assert _interval_seconds("1970-01-01 00:00:29.385241") == 29.385241
-    assert _interval_seconds(None) == 0.0
+def test_run_figures_come_from_the_json_summary() -> None:
+    summary = RunSummary(run_id="r", files_read=10, files_unchanged=0, articles=9, quarantined=1, rejected=0,
+                         removed_lines=40, duplicates=0, batches=4, batches_resumed=0, workers=2, seconds=20.0,
+                         stage_seconds={"clean": 12.0, "extract": 16.0, "validate": 4.0},
+                         orchestration_seconds=1.0, warehouse="w").as_dict()
+    figures = run_details(summary, wall=25.0)
+    assert figures["startup_s"] == 5.0
+    assert figures["prefect_share_of_flow"] == 0.05 and figures["prefect_share_of_wall"] == 0.04
+    assert figures["validate_share_of_wall"] == 0.08  # 4 CPU seconds on 2 workers over 25 s
+    assert figures["stage_s"]["extract"] == 16.0 and figures["batches"] == 4
