@@ -14,8 +14,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
@@ -84,23 +85,38 @@ def serve(cron: str, raw_dir: str | Path, staging_dir: str | Path, warehouse_dir
 
 
 @contextmanager
-def shared_embedded_api(startup_timeout: float = 180.0) -> Iterator[str | None]:
+def shared_embedded_api(startup_timeout: float = 180.0,
+                        while_starting: Callable[[], object] | None = None) -> Iterator[str | None]:
     """Prefect's embedded API (local SQLite), started up front so worker processes report to it too.
 
     Left to Prefect, the flow starts it on first use and every worker process of a process
     pool or local Dask cluster starts one of its own. With a server configured
     (PREFECT_API_URL, or `pressline ui` running) this does nothing and yields its URL.
+    `while_starting` runs meanwhile (the server is a subprocess: the seconds it takes to come up
+    are free for checks such as loading the suite); if it raises, the server is stopped.
     """
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
     if get_current_settings().api.url:
+        if while_starting:
+            while_starting()
         yield get_current_settings().api.url
         return
     from prefect.logging.handlers import APILogWorker
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()
-    server.start(timeout=startup_timeout)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        starting = pool.submit(server.start, timeout=startup_timeout)
+        try:
+            if while_starting:
+                while_starting()
+        except BaseException:
+            with suppress(Exception):  # the check's error is the one to report
+                starting.result()
+            server.stop()
+            raise
+        starting.result()
     os.environ["PREFECT_API_URL"] = server.api_url
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):

@@ -188,14 +188,9 @@ def run(
     except UsageProblem as problem:
         _fail(str(problem))
     _prefect_environment(prefect_home, verbose)
-    from flows.pipeline import BatchChecksFailed, run_pipeline
+    from flows.pipeline import BatchChecksFailed, SuiteUnusable, run_pipeline
     from pressline.lock import LockBusy
-    from pressline.validate import ArticleValidator
 
-    try:
-        ArticleValidator(expectations_dir)
-    except ValueError as problem:
-        _fail(str(problem))
     with _progress_display(enabled=not as_json):
         try:
             state = run_pipeline(
@@ -217,6 +212,8 @@ def run(
             outcome = state.result(raise_on_failure=False)
         except Exception as err:  # noqa: BLE001 - the user gets one line; Prefect keeps the details
             outcome = err
+    if isinstance(outcome, SuiteUnusable):
+        _fail(str(outcome))
     if isinstance(outcome, LockBusy):
         errors.print(f"[bold red]error:[/] {escape(str(outcome))}", soft_wrap=True)
         raise typer.Exit(3)

@@ -124,13 +124,14 @@ class _Suite:
         )
 
         site_name = f"{self.suite_name}_site"
-        if site_name not in self._context.get_site_names():
-            self._context.add_data_docs_site(site_name, {
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(site_dir.resolve())},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            })
+        if site_name in self._context.get_site_names():  # a long-lived validator renders each run's site anew
+            self._context.delete_data_docs_site(site_name)
+        self._context.add_data_docs_site(site_name, {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(site_dir.resolve())},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
         suite_id = ExpectationSuiteIdentifier(name=self.suite_name)
         for number, result_json in enumerate(results):
             if not result_json.get("results"):

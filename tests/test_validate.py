@@ -98,6 +98,17 @@ def test_data_docs_render_results_that_came_back_as_json(validator: ArticleValid
     assert pages and any("run-1-batch-0" in str(page) for page in pages)
 
 
+def test_one_validator_renders_each_runs_docs_where_that_run_asks(validator: ArticleValidator, tmp_path) -> None:
+    """A process keeps its validator across runs (workers, the flow); each run's site goes to its own folder."""
+    outcome = validator.validate(table(*good_batch(2)), NOW, run_name="run-a")
+    stored = json.loads(json.dumps(outcome.results_json, default=str))
+    first = validator.build_data_docs(tmp_path / "a", [stored])
+    second = validator.build_data_docs(tmp_path / "b", [stored])
+    assert first == tmp_path / "a" / "index.html" and second == tmp_path / "b" / "index.html"
+    assert first.is_file() and second.is_file()
+    assert first.stat().st_mtime_ns <= second.stat().st_mtime_ns
+
+
 def test_batch_suite_names_what_a_run_failed(tmp_path) -> None:
     from pressline.validate import BatchValidator
 
