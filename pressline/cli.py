@@ -16,6 +16,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+# Arrow's default allocator (mimalloc) keeps the memory a batch or the publish step freed, so a
+# process only grows; the system allocator hands it back. Publishing 4,000 articles took 197 MB
+# with mimalloc, 69 MB with it. Arrow reads the choice once, when it loads, so it is set before
+# any command imports pyarrow, and worker processes started by the run inherit it.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
 app = typer.Typer(
     help="Turn raw text dumps of news pages into clean, validated, partitioned Parquet tables.",
     no_args_is_help=True,
