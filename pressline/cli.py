@@ -151,8 +151,9 @@ def run(
                                        help="Where the Parquet tables are published."),
     expectations_dir: str = typer.Option("expectations", "--expectations-dir", metavar="PATH",
                                           help="Folder holding the Great Expectations suite articles.json."),
-    batch_size: int = typer.Option(500, "--batch-size", min=1,
-                                   help="Input files per task run; a task run costs Prefect about 10-20 ms."),
+    batch_size: int = typer.Option(1000, "--batch-size", min=1,
+                                   help="Input files per task run: each batch pays about 0.2 s of GX validation "
+                                        "and 10-20 ms of Prefect whatever its size."),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", min=1,
                                 help="Batches processed at once, each in its own process (default: all cores)."),
     task_runner_kind: str = typer.Option("process", "--task-runner", metavar="[process|dask]",
