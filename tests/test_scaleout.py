@@ -51,9 +51,23 @@ def reference(harness, raw: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return workdir / "warehouse"
 
 
-def test_a_process_pool_gives_the_same_warehouse(reference: Path, raw: Path, tmp_path: Path) -> None:
+def test_a_process_pool_gives_the_same_warehouse(reference: Path, raw: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from pressline import load
+
+    children_at_publish = []
+    publish = load.publish
+
+    def counting_publish(*args, **kwargs):
+        children_at_publish.append(len(multiprocessing.active_children()))
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(load, "publish", counting_publish)
     summary = run_with(task_runner("process", workers=2), raw, tmp_path)
     assert summary["batches"] == 5 and 1 <= summary["workers"] <= 2
+    assert children_at_publish == [0], "the pool's workers are stopped before publishing"
     assert_same_warehouse(reference, tmp_path / "warehouse")
 
 
