@@ -300,6 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cpus = os.cpu_count() or 1
     notes = []
+    if not (args.corpus / "dev" / "gold.jsonl").is_file():
+        notes.append(f"no dev corpus under {args.corpus}: the dumps are in the five seed styles only, "
+                     "so the figures do not compare with runs on seeds+dev dumps (pass --corpus)")
+        print(f"note: {notes[-1]}", file=sys.stderr)
     raw = generate(args.docs, args.seed, args.corpus, args.cache)
     paths = sorted(_files(raw), key=lambda path: path.name)  # names are generation indices
     size = sum(path.stat().st_size for path in paths)
