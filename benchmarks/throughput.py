@@ -94,12 +94,13 @@ def _rates(docs: int, size: int, seconds: float) -> dict:
 class TreeSampler:
     """Samples a process and all its descendants every 0.2 s until stopped, by kind of process
     (the CLI, Prefect's embedded server, others such as batch workers): the peak of their summed
-    RSS and when it came, each kind's own peak RSS, and CPU seconds per kind."""
+    RSS and when it came, each kind's own peak RSS, and CPU seconds per kind. Also the peak of the
+    summed PSS, which counts pages the processes share (libraries) once instead of once each."""
 
     def __init__(self, pid: int) -> None:
         self.root = psutil.Process(pid)
         self.started = time.perf_counter()
-        self.peak_rss, self.peak_at = 0, 0.0
+        self.peak_rss, self.peak_at, self.peak_pss = 0, 0.0, 0
         self._kind_peak: Counter = Counter()
         self._cpu: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
@@ -116,11 +117,14 @@ class TreeSampler:
         except psutil.NoSuchProcess:
             return
         rss: Counter = Counter()
+        pss = 0
         for process in processes:
             try:
                 with process.oneshot():
                     kind = self._cpu.get(process.pid, (None,))[0] or self._kind(process)
-                    rss[kind] += process.memory_info().rss
+                    memory = process.memory_full_info()
+                    rss[kind] += memory.rss
+                    pss += memory.pss
                     times = process.cpu_times()
             except psutil.NoSuchProcess:
                 continue
@@ -129,6 +133,7 @@ class TreeSampler:
             self._kind_peak[kind] = max(self._kind_peak[kind], value)
         if rss.total() > self.peak_rss:
             self.peak_rss, self.peak_at = rss.total(), time.perf_counter() - self.started
+        self.peak_pss = max(self.peak_pss, pss)
 
     def _kind(self, process: psutil.Process) -> str:
         if process.pid == self.root.pid:
@@ -143,6 +148,7 @@ class TreeSampler:
         for kind, seconds in self._cpu.values():
             cpu[kind] += seconds
         return {"peak_rss_mb": round(self.peak_rss / 1e6, 1), "peak_rss_at_s": round(self.peak_at, 1),
+                "peak_pss_mb": round(self.peak_pss / 1e6, 1),
                 "peak_rss_mb_by_kind": {kind: round(value / 1e6, 1) for kind, value in sorted(self._kind_peak.items())},
                 "cpu_s": {kind: round(seconds, 1) for kind, seconds in sorted(cpu.items())}}
 
@@ -279,7 +285,8 @@ def summarise(result: dict) -> str:
                       f"{run['batches']} batches on {run['workers_used']} workers); "
                       f"validate {run['validate_share_of_wall']:.1%} of wall; CPU s "
                       + ", ".join(f"{kind} {seconds:.0f}" for kind, seconds in run["cpu_s"].items())
-                      + f"; peak RSS at {run['peak_rss_at_s']:.0f} s, by process kind (MB) "
+                      + f"; peak PSS {run['peak_pss_mb']:.0f} MB; peak RSS at {run['peak_rss_at_s']:.0f} s, "
+                      + "by process kind (MB) "
                       + ", ".join(f"{kind} {mb:.0f}" for kind, mb in run["peak_rss_mb_by_kind"].items())]
     lines += ["", "ratios: " + ", ".join(f"{name} {value if value is not None else 'n/a'}"
                                          for name, value in result["ratios"].items())]
