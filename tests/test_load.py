@@ -251,3 +251,28 @@ def test_publishing_streams_so_memory_does_not_grow_with_the_run(tmp_path: Path)
     staged_bytes = 20 * 500 * 4000
     assert int(done.stdout.split()[-1]) < staged_bytes * 0.75
     assert len(read_articles(tmp_path / "warehouse")) == 10_000
+
+
+def test_publishing_does_not_turn_every_removed_line_into_python_objects(tmp_path: Path) -> None:
+    """400,000 removed lines of 2,000 documents: the run's replaced ids are gathered file by file as
+    distinct values (the old whole-column to_pylist took 30 MB of Python strings here)."""
+    import tracemalloc
+
+    checkpoints = []
+    for batch in range(20):
+        doc_ids = [f"batch{batch:02d}-document-{row:04d}" for row in range(100)]
+        removed = pa.table({"doc_id": [doc_id for doc_id in doc_ids for _ in range(200)],
+                            "line_no": pa.array(list(range(1, 201)) * 100, pa.int32()),
+                            "text": ["Share this story"] * 20_000, "reason": ["share_widget"] * 20_000,
+                            "run_id": ["r1"] * 20_000}, schema=schema.REMOVED_LINES)
+        articles = pa.Table.from_pylist([article(doc_id) for doc_id in doc_ids], schema=schema.ARTICLES)
+        checkpoint = load.BatchCheckpoint(tmp_path / "staging", f"k{batch}")
+        checkpoint.write({"articles": articles, "removed_lines": removed}, {}, {})
+        checkpoints.append(checkpoint)
+    tracemalloc.start()
+    load.publish(load.RunStaging(tmp_path / "staging", "r1", checkpoints), tmp_path / "warehouse")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10_000_000
+    removed_lines = ds.dataset(tmp_path / "warehouse" / "_current" / "removed_lines", format="parquet")
+    assert removed_lines.count_rows() == 400_000
