@@ -283,10 +283,13 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
     logger.info("Run %s: %d input files to load, %d unchanged since loaded, batches of %d",
                 run_id, len(sources), unchanged, batch_size)
     outcome = _Outcome(len(sources), unchanged, RunReport())
+    staging = load.RunStaging(staging_dir, run_id)
     if not sources and not full_refresh:
+        # Every input is published as it is now, so a checkpoint left by a run killed after its
+        # commit (or one whose inputs changed since) can never be used: it goes.
+        staging.discard_checkpoints()
         logger.info("Nothing new or changed under %s: the warehouse is left as it was", raw)
         return outcome
-    staging = load.RunStaging(staging_dir, run_id)
     try:
         suite = expectations_dir / "articles.json"
         _process(sources, fingerprints, staging, suite, batch_size, started_at, options, outcome)

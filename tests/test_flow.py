@@ -140,6 +140,19 @@ def test_rerun_on_the_same_inputs_changes_nothing(first_run: dict, workspace: Pa
     assert not any((workspace / "staging").iterdir())
 
 
+def test_a_run_with_nothing_new_clears_checkpoints_left_by_a_killed_run(first_run: dict, workspace: Path) -> None:
+    """A run killed after its commit but before cleaning up leaves finished checkpoints of inputs
+    that are published by now; the next run has nothing to load and removes them."""
+    leftover = workspace / "staging" / load.CHECKPOINTS / "0123abcd"
+    leftover.mkdir(parents=True)
+    (leftover / load.CHECKPOINT_SUMMARY).write_text("{}", encoding="utf-8")
+    before = _parquet_contents(workspace)
+    again = run(workspace)
+    assert again["files_read"] == 0
+    assert _parquet_contents(workspace) == before
+    assert not any((workspace / "staging").iterdir())
+
+
 def test_a_changed_input_replaces_its_row(first_run: dict, workspace: Path) -> None:
     short = workspace / "raw" / "short.txt"
     grown = SHORT_PAGE + "\n".join([PARAGRAPH] * 3) + "\n"
