@@ -147,14 +147,21 @@ class DateRules:
     earliest_year: int
     take_lone_update: bool
     update_label: re.Pattern[str]
+    publication_label: re.Pattern[str]
+    not_page_reasons: frozenset[str]
+
+
+def _label_pattern(words: list[str]) -> re.Pattern[str]:
+    """Words that label the date right after them ('Updated on', 'Posted on the')."""
+    return re.compile(rf"(?<!\w)(?:{_words_pattern(words)})\W*(?:on|at|:)?\W*(?:the\s+)?$", re.IGNORECASE)
 
 
 @cache
 def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
-                     config["earliest_year"], config["take_lone_update"],
-                     re.compile(rf"(?:{_words_pattern(config['update_labels'])})\W*(?:on|at|:)?\W*$", re.IGNORECASE))
+                     config["earliest_year"], config["take_lone_update"], _label_pattern(config["update_labels"]),
+                     _label_pattern(config["publication_labels"]), frozenset(config["not_page_reasons"]))
 
 
 # Characters of label text looked at before a date, and of time text after it.
@@ -603,7 +610,26 @@ def find_published(cleaned: CleanedDocument, publisher: str | None,
             if not labelled_update or updates_are_published(publisher):
                 return parsed
             update = update or parsed
-    return update if rules.take_lone_update else None
+    return _labelled_publication(labels, publisher, rules) or (update if rules.take_lone_update else None)
+
+
+def _labelled_publication(labels: list[LineLabel], publisher: str | None, rules: DateRules) -> PublishedTime | None:
+    """A stamp labelled as the publication ('Published August 13, 2025', 'Posted on ...') anywhere
+    on the page outside related lists and comments, and not beside a line of one (a listed story's
+    stamp): blogs put it under the text, and the label says what the date is, where an unlabelled
+    date far from the title could be anyone's."""
+    outside = [reason not in rules.not_page_reasons for reason in (label.reason for label in labels)]
+    for i, label in enumerate(labels):
+        if not (outside[i] and (i == 0 or outside[i - 1]) and (i + 1 == len(labels) or outside[i + 1])) \
+                or not _DIGIT.search(label.text):
+            continue
+        previous = labels[i - 1].text if i else ""
+        for stamp, before in _labelled_stamps(label.text, previous):
+            if rules.publication_label.search(before) and not rules.update_label.search(before):
+                parsed = parse_published(stamp, publisher)
+                if parsed is not None and parsed.published_date.year >= rules.earliest_year:
+                    return parsed
+    return None
 
 
 def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateRules) -> list[int]:
@@ -620,12 +646,19 @@ def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateR
 def _stamps(text: str, previous: str, rules: DateRules) -> Iterator[tuple[str, bool]]:
     """Each date in a line with the text after it (a time may follow), and whether the words
     before it (in the line, or a lone label on the line above) call it an update."""
+    for stamp, before in _labelled_stamps(text, previous):
+        yield stamp, bool(rules.update_label.search(before))
+
+
+def _labelled_stamps(text: str, previous: str) -> Iterator[tuple[str, str]]:
+    """Each date in a line with the text after it (a time may follow) and the words before it:
+    in the line, or a lone label on the line above."""
     end = 0
     for match in _DATE.finditer(text):
         before = text[max(end, match.start() - LABEL_CHARS):match.start()]
         if not before.strip() and end == 0 and len(previous) <= LABEL_CHARS:
             before = previous
-        yield text[match.start():match.end() + LABEL_CHARS], bool(rules.update_label.search(before))
+        yield text[match.start():match.end() + LABEL_CHARS], before
         end = match.end()
 
 

@@ -234,6 +234,26 @@ def test_dates_of_comments_and_related_stories_are_not_taken() -> None:
     assert find_published(clean("\n\n".join(lines)), None, 0) is None
 
 
+@pytest.mark.parametrize(
+    ("footer", "day"),
+    [
+        (["Posted on April 13, 2023"], date(2023, 4, 13)),
+        (["Published On: 15 August 2025"], date(2025, 8, 15)),
+        (["Posted on the 15/12/2025 at 19:00"], date(2025, 12, 15)),
+        (["Publié le 3 mars 2024"], None),  # a French month name is not a date the pattern reads
+        (["Last updated: May 6, 2024"], None),
+        (["Related stories", "Bridge reopens after repairs", "Published May 2, 2024"], None),
+        (["Related stories", "Bridge reopens after repairs", "Published May 2, 2024", "Tolls rise on the old bridge",
+          "Published May 1, 2024"], None),
+        (["Sam says:", "May 3, 2024 at 10:12 am"], None),
+    ],
+)
+def test_a_stamp_labelled_published_below_the_text_is_taken(footer: list[str], day: date | None) -> None:
+    lines = ["Rivers rise after the storm", "By Ann Lee", *BODY_LINES * 6, *footer]
+    published = find_published(clean("\n\n".join(lines)), None, 0)
+    assert (published.published_date if published else None) == day
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=80), max_size=12), st.sampled_from([None, "China Daily"]))
 def test_find_published_never_raises(lines: list[str], publisher: str | None) -> None:
