@@ -488,8 +488,9 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     undated = _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
     if undated != text:
         segments = _SEGMENT_SEPARATORS.split(undated)
-    elif alone_ok and word_count(text) <= MAX_BARE_NAME_WORDS and any(
-            _is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
+    elif word_count(text) <= MAX_BARE_NAME_WORDS and (any(
+            _is_dated(labels, j) for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)))
+            or alone_ok and _is_role(labels, i + 1)):
         segments = [text]
     else:
         return []
@@ -513,6 +514,16 @@ _BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?"
                         rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
 # A line naming only the writer is short (name plus maybe a role).
 MAX_BARE_NAME_WORDS = 6
+
+
+def _is_role(labels: list[LineLabel], j: int) -> bool:
+    """Whether line `j` is a short job title ('Content Editor', 'Founder & CEO'), as under a writer's name."""
+    return 0 <= j < len(labels) and word_count(labels[j].text) <= MAX_ROLE_WORDS \
+        and bool(author_rules().role.search(labels[j].text)) and not _DIGIT.search(labels[j].text)
+
+
+# A job title under a name is short; longer lines naming a role are sentences or bios.
+MAX_ROLE_WORDS = 6
 
 
 def _is_dated(labels: list[LineLabel], j: int) -> bool:

@@ -279,6 +279,11 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Tomáš Průcha • 8h"], ["Tomáš Průcha"]),
         (["Rivers rise after the storm", "Tom Hall in Weather", "Dec 10"], ["Tom Hall"]),
         (["Kate Moss", "Rivers rise after the storm", "March 3, 2024"], []),
+        (["Tom Hall", "Mar 3, 2024", "Rivers rise after the storm"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Tom Hall", "Content Editor"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Tom Hall", "Founder & CEO"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Your Weather Guide", "Senior Editor"], []),
+        (["Tom Hall", "Senior Editor", "Rivers rise after the storm"], []),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
