@@ -452,11 +452,15 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None) -> list[str]
     'Written by' over a name line), or a bare name line or segment beside the date
     ('Ann Lee · March 3, 2024')."""
     labels = cleaned.labels
-    for i in _header_order(labels, title_index, date_rules()):
-        if len(labels[i].text) <= MAX_BYLINE_CHARS:
-            names = _byline_names(labels, i) or _bare_names(labels, i, title_index is None or i > title_index)
-            if names:
-                return names
+    order = [i for i in _header_order(labels, title_index, date_rules())
+             if i != title_index and len(labels[i].text) <= MAX_BYLINE_CHARS]
+    for names in (_byline_names(labels, i, inline=False) for i in order):
+        if names:
+            return names  # a line opening with 'By' outweighs a nearer name-shaped line ('Tech Industry')
+    for i in order:
+        names = _byline_names(labels, i, inline=True) or _bare_names(labels, i, title_index is None or i > title_index)
+        if names:
+            return names
     return []
 
 
@@ -464,7 +468,9 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None) -> list[str]
 MAX_BYLINE_CHARS = 200
 
 
-def _byline_names(labels: list[LineLabel], i: int) -> list[str]:
+def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
+    """Names of a line opening with a byline prefix (or of the line below a lone 'Written by'),
+    else, where `inline`, of a line naming them after an inline 'by' ('May 3, 2024 by Ann Lee')."""
     rules = author_rules()
     label = labels[i]
     text = _LIST_MARK.sub("", label.text)
@@ -473,7 +479,7 @@ def _byline_names(labels: list[LineLabel], i: int) -> list[str]:
         return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
     if label.reason == "byline" or prefix:
         return parse_authors(text)
-    if is_prose(text, word_count(text)):
+    if not inline or is_prose(text, word_count(text)):
         return []  # "... released by China Railway": a sentence, not a byline
     for match in rules.inline.finditer(text):
         if not rules.not_writer.search(text, 0, match.start()):

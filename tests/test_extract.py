@@ -67,6 +67,7 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("Ann Lee Founder at Acme Tools", ["Ann Lee"]),
         ("By Ann Lee, Tom Hall, Editor", ["Ann Lee", "Tom Hall"]),
         ("By The Valley editors", []),
+        ("By Ann Lee, Home Security Expert & Tom Hall, Data Journalist", ["Ann Lee"]),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -284,11 +285,18 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Tom Hall", "Founder & CEO"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Your Weather Guide", "Senior Editor"], []),
         (["Tom Hall", "Senior Editor", "Rivers rise after the storm"], []),
+        (["Rivers rise after the storm", "Valley Weather", "By Tom Hall March 3, 2024"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Written By", "Mar 3, 2024"], []),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
     cleaned = clean("\n\n".join(header + BODY_LINES))
     assert find_authors(cleaned, header.index("Rivers rise after the storm")) == authors
+
+
+def test_the_title_line_is_not_read_as_its_own_byline() -> None:
+    cleaned = clean("\n\n".join(["Kate Moss", "March 3, 2024", *BODY_LINES]))
+    assert find_authors(cleaned, 0) == []
 
 
 def test_names_in_running_text_are_not_authors() -> None:
