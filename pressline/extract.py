@@ -461,7 +461,32 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None) -> list[str]
         names = _byline_names(labels, i, inline=True) or _bare_names(labels, i, title_index is None or i > title_index)
         if names:
             return names
+    return _page_byline(labels)
+
+
+def _page_byline(labels: list[LineLabel]) -> list[str]:
+    """Names of the first line opening with 'By' or 'Written by' (or under a lone one) anywhere on
+    the page (`_page_lines`): blogs put the byline or an author box under the text, and the prefix
+    says what the name is."""
+    for i in _page_lines(labels, date_rules()):
+        if word_count(labels[i].text) <= MAX_BYLINE_WORDS:
+            names = _byline_names(labels, i, inline=False)
+            if names:
+                return names
     return []
+
+
+def _page_lines(labels: list[LineLabel], rules: DateRules) -> Iterator[int]:
+    """Indexes of the lines neither in nor beside a related list or a comment (a listed story's
+    stamp or byline sits beside its headline)."""
+    outside = [label.reason not in rules.not_page_reasons for label in labels]
+    for i in range(len(labels)):
+        if outside[i] and (i == 0 or outside[i - 1]) and (i + 1 == len(labels) or outside[i + 1]):
+            yield i
+
+
+# A byline is short; a longer line opening with 'By' is a sentence ('By the end of the year, ...').
+MAX_BYLINE_WORDS = 12
 
 
 # Longer lines are running text, not bylines.
@@ -632,13 +657,11 @@ def find_published(cleaned: CleanedDocument, publisher: str | None,
 
 def _labelled_publication(labels: list[LineLabel], publisher: str | None, rules: DateRules) -> PublishedTime | None:
     """A stamp labelled as the publication ('Published August 13, 2025', 'Posted on ...') anywhere
-    on the page outside related lists and comments, and not beside a line of one (a listed story's
-    stamp): blogs put it under the text, and the label says what the date is, where an unlabelled
-    date far from the title could be anyone's."""
-    outside = [reason not in rules.not_page_reasons for reason in (label.reason for label in labels)]
-    for i, label in enumerate(labels):
-        if not (outside[i] and (i == 0 or outside[i - 1]) and (i + 1 == len(labels) or outside[i + 1])) \
-                or not _DIGIT.search(label.text):
+    on the page (`_page_lines`): blogs put it under the text, and the label says what the date is,
+    where an unlabelled date far from the title could be anyone's."""
+    for i in _page_lines(labels, rules):
+        label = labels[i]
+        if not _DIGIT.search(label.text):
             continue
         previous = labels[i - 1].text if i else ""
         for stamp, before in _labelled_stamps(label.text, previous):

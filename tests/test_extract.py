@@ -294,6 +294,21 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
     assert find_authors(cleaned, header.index("Rivers rise after the storm")) == authors
 
 
+@pytest.mark.parametrize(
+    ("footer", "authors"),
+    [
+        (["By Tom Hall"], ["Tom Hall"]),
+        (["Browse by", "Category"], []),
+        (["By Category"], []),
+        (["Related stories", "Bridge reopens after repairs", "By Tom Hall"], []),
+        (["By the end of the week the river had fallen by a metre, officials said."], []),
+    ],
+)
+def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[str], authors: list[str]) -> None:
+    lines = ["Rivers rise after the storm", "March 3, 2024", *BODY_LINES * 6, *footer]
+    assert find_authors(clean("\n\n".join(lines)), 0) == authors
+
+
 def test_the_title_line_is_not_read_as_its_own_byline() -> None:
     cleaned = clean("\n\n".join(["Kate Moss", "March 3, 2024", *BODY_LINES]))
     assert find_authors(cleaned, 0) == []
