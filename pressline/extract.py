@@ -94,12 +94,14 @@ class PublisherHint:
     names: tuple[str, ...]
     timezone: str
     updates_are_published: bool
+    day_first: bool
 
 
 @cache
 def publisher_hints() -> tuple[PublisherHint, ...]:
     return tuple(
-        PublisherHint(tuple(hint["names"]), hint["timezone"], hint.get("updates_are_published", False))
+        PublisherHint(tuple(hint["names"]), hint["timezone"], hint.get("updates_are_published", False),
+                      hint.get("day_first", False))
         for hint in rules_data.load("fields")["publisher"]
     )
 
@@ -149,6 +151,7 @@ class DateRules:
     update_label: re.Pattern[str]
     publication_label: re.Pattern[str]
     not_page_reasons: frozenset[str]
+    day_first_languages: frozenset[str]
 
 
 def _label_pattern(words: list[str]) -> re.Pattern[str]:
@@ -161,7 +164,8 @@ def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
                      config["earliest_year"], config["take_lone_update"], _label_pattern(config["update_labels"]),
-                     _label_pattern(config["publication_labels"]), frozenset(config["not_page_reasons"]))
+                     _label_pattern(config["publication_labels"]), frozenset(config["not_page_reasons"]),
+                     frozenset(config["day_first_languages"]))
 
 
 # Characters of label text looked at before a date, and of time text after it.
@@ -192,7 +196,8 @@ def extract(cleaned: CleanedDocument) -> Fields:
     body_lines = cleaned.body_lines
     body = "\n\n".join(body_lines)
     title_index, title = title_line(cleaned)
-    published = find_published(cleaned, publisher, title_index)
+    language = identify_language(body)
+    published = find_published(cleaned, publisher, title_index, language)
     return Fields(
         title=title,
         subtitle=subtitle if (subtitle := cleaned.first("subtitle")) != title else None,
@@ -204,7 +209,7 @@ def extract(cleaned: CleanedDocument) -> Fields:
         publisher=publisher,
         section=parse_section(cleaned.first("breadcrumb")),
         print_edition=find_print_edition(cleaned),
-        language=identify_language(body),
+        language=language,
         related_links=find_related_links(cleaned),
         body=body,
         word_count=sum(word_count(line) for line in body_lines),
@@ -631,31 +636,73 @@ def updates_are_published(publisher: str | None) -> bool:
     return bool(hint and hint.updates_are_published)
 
 
-def find_published(cleaned: CleanedDocument, publisher: str | None,
-                   title_index: int | None = None) -> PublishedTime | None:
+def find_published(cleaned: CleanedDocument, publisher: str | None, title_index: int | None = None,
+                   language: str | None = None) -> PublishedTime | None:
     """The publication stamp: the first date just below the headline, else just above it.
 
     Dates further away belong to comments, related stories or the footer, and a stamp
     labelled as an update is only taken when the header has no other (or the publisher's
-    stamps are labelled so, `updates_are_published`): a wrong date is worse than none."""
+    stamps are labelled so, `updates_are_published`): a wrong date is worse than none.
+    A numeric date like 03/10/2023 is read day first where `reads_day_first` says so."""
     labels = cleaned.labels
     rules = date_rules()
+    stamps = _StampParser(labels, publisher, language, rules)
     update = None
     for i in _header_order(labels, title_index, rules):
         if not _DIGIT.search(labels[i].text):
             continue
         previous = labels[i - 1].text if i else ""
         for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
-            parsed = parse_published(stamp, publisher)
-            if parsed is None or parsed.published_date.year < rules.earliest_year:
+            parsed = stamps.parse(stamp)
+            if parsed is None:
                 continue
             if not labelled_update or updates_are_published(publisher):
                 return parsed
             update = update or parsed
-    return _labelled_publication(labels, publisher, rules) or (update if rules.take_lone_update else None)
+    return _labelled_publication(labels, stamps, rules) or (update if rules.take_lone_update else None)
 
 
-def _labelled_publication(labels: list[LineLabel], publisher: str | None, rules: DateRules) -> PublishedTime | None:
+class _StampParser:
+    """`parse_published` for one page: the publisher's zone, and whether its numeric dates read
+    day first (decided once, and only if an ambiguous one comes up)."""
+
+    def __init__(self, labels: list[LineLabel], publisher: str | None, language: str | None,
+                 rules: DateRules) -> None:
+        self.labels, self.publisher, self.language, self.rules = labels, publisher, language, rules
+        self.day_first: bool | None = None
+
+    def parse(self, stamp: str) -> PublishedTime | None:
+        if self.day_first is None and _AMBIGUOUS_DMY.match(stamp):
+            self.day_first = reads_day_first([label.text for label in self.labels], self.publisher,
+                                             self.language, self.rules)
+        parsed = parse_published(stamp, self.publisher, bool(self.day_first))
+        return parsed if parsed is not None and parsed.published_date.year >= self.rules.earliest_year else None
+
+
+# A numeric date either way round ('03/10/2023'); its first number may be the day or the month.
+_AMBIGUOUS_DMY = re.compile(r"^(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|1[0-2])[-/.]\d{4}")
+_NUMERIC_DMY = re.compile(r"(?<![\d/.-])(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}(?![\d/.-])")
+
+
+def reads_day_first(texts: list[str], publisher: str | None, language: str | None, rules: DateRules) -> bool:
+    """Whether a page's numeric dates are day first: a date on the page that can only be read one
+    way ('25/09/2025' or '09/25/2025') decides, else the publisher's hint (`day_first`), else the
+    language (`day_first_languages`: most but English write the day first)."""
+    for text in texts:
+        if not _DIGIT.search(text):
+            continue
+        for first, second in _NUMERIC_DMY.findall(text):
+            if int(first) > 12 >= int(second):
+                return True
+            if int(second) > 12 >= int(first):
+                return False
+    hint = publisher_hint(publisher)
+    if hint is not None:
+        return hint.day_first
+    return language in rules.day_first_languages
+
+
+def _labelled_publication(labels: list[LineLabel], stamps: _StampParser, rules: DateRules) -> PublishedTime | None:
     """A stamp labelled as the publication ('Published August 13, 2025', 'Posted on ...') anywhere
     on the page (`_page_lines`): blogs put it under the text, and the label says what the date is,
     where an unlabelled date far from the title could be anyone's."""
@@ -666,8 +713,8 @@ def _labelled_publication(labels: list[LineLabel], publisher: str | None, rules:
         previous = labels[i - 1].text if i else ""
         for stamp, before in _labelled_stamps(label.text, previous):
             if rules.publication_label.search(before) and not rules.update_label.search(before):
-                parsed = parse_published(stamp, publisher)
-                if parsed is not None and parsed.published_date.year >= rules.earliest_year:
+                parsed = stamps.parse(stamp)
+                if parsed is not None:
                     return parsed
     return None
 
@@ -702,16 +749,18 @@ def _labelled_stamps(text: str, previous: str) -> Iterator[tuple[str, str]]:
         end = match.end()
 
 
-def parse_published(text: str, publisher: str | None = None) -> PublishedTime | None:
-    """Parse the date (and time) in `text`; a time without offset gets the publisher's zone."""
+def parse_published(text: str, publisher: str | None = None, day_first: bool = False) -> PublishedTime | None:
+    """Parse the date (and time) in `text`; a time without offset gets the publisher's zone, and
+    a numeric day-month-year date is read day first when `day_first`."""
     iso = _ISO_DATETIME.search(text)
     date_match = _DATE.search(text)
+    day_first = day_first and date_match is not None and bool(_AMBIGUOUS_DMY.match(date_match.group(0)))
     if iso:
         raw = to_parse = iso.group(0)
     elif date_match:
         time_match = _TIME.search(text, date_match.end())
         if time_match is None:
-            return _date_only(date_match.group(0))
+            return _date_only(date_match.group(0), day_first)
         raw = text[date_match.start():time_match.end()]
         # "02.00 EST": dateutil reads a time only with a colon
         to_parse = date_match.group(0) + " " + _DOTTED_TIME.sub(r"\1:\2", time_match.group(0), count=1)
@@ -720,9 +769,9 @@ def parse_published(text: str, publisher: str | None = None) -> PublishedTime | 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)  # unknown zone names stay naive
-            stamp = date_parser.parse(to_parse, fuzzy=True, tzinfos=zone_abbreviations())
+            stamp = date_parser.parse(to_parse, fuzzy=True, tzinfos=zone_abbreviations(), dayfirst=day_first)
     except (ValueError, OverflowError):
-        return _date_only(date_match.group(0)) if date_match and not iso else None
+        return _date_only(date_match.group(0), day_first) if date_match and not iso else None
     assumed = False
     if stamp.tzinfo is None:
         zone = publisher_timezone(publisher)
@@ -734,9 +783,9 @@ def parse_published(text: str, publisher: str | None = None) -> PublishedTime | 
 _DOTTED_TIME = re.compile(r"^(\d{1,2})\.(\d{2})")
 
 
-def _date_only(raw: str) -> PublishedTime | None:
+def _date_only(raw: str, day_first: bool = False) -> PublishedTime | None:
     try:
-        parsed = date_parser.parse(raw, fuzzy=True)
+        parsed = date_parser.parse(raw, fuzzy=True, dayfirst=day_first)
     except (ValueError, OverflowError):
         return None
     return PublishedTime(raw, None, parsed.date(), False)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pressline.clean import clean
 from pressline.extract import (
+    date_rules,
     extract,
     find_authors,
     find_published,
@@ -17,6 +18,7 @@ from pressline.extract import (
     parse_published,
     parse_section,
     publisher_timezone,
+    reads_day_first,
     strip_site_name,
 )
 from tests.conftest import load_seed_gold, seed_text
@@ -106,6 +108,51 @@ def test_parse_published(text: str, publisher: str | None, instant: datetime | N
     assert parsed.tz_assumed is assumed
 
 
+@pytest.mark.parametrize(
+    ("text", "day_first", "day"),
+    [
+        ("03/10/2023", False, date(2023, 3, 10)),
+        ("03/10/2023", True, date(2023, 10, 3)),
+        ("03.10.2023 14:05", True, date(2023, 10, 3)),
+        ("2023-03-10", True, date(2023, 3, 10)),  # year first is never turned round
+        ("2023/03/10 08:00", True, date(2023, 3, 10)),
+        ("25/09/2025", False, date(2025, 9, 25)),  # only one reading
+        ("March 10, 2023", True, date(2023, 3, 10)),
+    ],
+)
+def test_numeric_dates_read_day_first_only_when_told(text: str, day_first: bool, day: date) -> None:
+    parsed = parse_published(text, None, day_first)
+    assert parsed is not None and parsed.published_date == day
+
+
+@pytest.mark.parametrize(
+    ("lines", "publisher", "language", "day_first"),
+    [
+        (["Posted 03/10/2023", "Comment of 25/11/2023"], None, "en", True),  # the page's other date decides
+        (["Posted 03/10/2023", "Comment of 11/25/2023"], None, "fr", False),
+        (["Posted 03/10/2023"], "The Guardian", "en", True),  # the publisher's hint
+        (["Posted 03/10/2023"], "CNN", "fr", False),
+        (["Posted 03/10/2023"], None, "fr", True),  # the language
+        (["Posted 03/10/2023"], None, "en", False),
+        (["Posted 03/10/2023"], None, None, False),
+    ],
+)
+def test_reads_day_first(lines: list[str], publisher: str | None, language: str | None, day_first: bool) -> None:
+    assert reads_day_first(lines, publisher, language, date_rules()) is day_first
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789/.- abc", max_size=40), max_size=8))
+def test_reads_day_first_never_raises(lines: list[str]) -> None:
+    assert reads_day_first(lines, None, None, date_rules()) in (True, False)
+
+
+def test_a_french_page_reads_its_numeric_date_day_first() -> None:
+    cleaned = clean("\n\n".join(["Rivers rise after the storm", "Publié le 03/10/2023", *BODY_LINES]))
+    assert find_published(cleaned, None, 0, "fr").published_date == date(2023, 10, 3)
+    assert find_published(cleaned, None, 0, "en").published_date == date(2023, 3, 10)
+
+
 def test_text_without_a_date_gives_none() -> None:
     assert parse_published("Contact the writers at") is None
 
@@ -132,9 +179,9 @@ def test_publisher_is_not_guessed_from_quotes_in_the_body() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=200), st.sampled_from([None, "China Daily", "Beijing Review"]))
-def test_parse_published_never_raises(text: str, publisher: str | None) -> None:
-    parsed = parse_published(text, publisher)
+@given(st.text(max_size=200), st.sampled_from([None, "China Daily", "Beijing Review"]), st.booleans())
+def test_parse_published_never_raises(text: str, publisher: str | None, day_first: bool) -> None:
+    parsed = parse_published(text, publisher, day_first)
     if parsed is not None and parsed.published_at is not None:
         assert parsed.published_at.tzinfo is not None
 
