@@ -649,7 +649,7 @@ def find_published(cleaned: CleanedDocument, publisher: str | None, title_index:
     stamps = _StampParser(labels, publisher, language, rules)
     update = None
     for i in _header_order(labels, title_index, rules):
-        if not _DIGIT.search(labels[i].text):
+        if not _DIGIT.search(labels[i].text) or _dated_sentence(labels[i].text):
             continue
         previous = labels[i - 1].text if i else ""
         for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
@@ -660,6 +660,27 @@ def find_published(cleaned: CleanedDocument, publisher: str | None, title_index:
                 return parsed
             update = update or parsed
     return _labelled_publication(labels, stamps, rules) or (update if rules.take_lone_update else None)
+
+
+def _dated_sentence(text: str) -> bool:
+    """Whether the line is a sentence of the text telling of a date ('The offer is valid until
+    December 3, 2025.'), not a stamp: running text whose words before its first date name no
+    writer ('By Ann Lee on Dec. 19, 2025', 'Dec. 19, 2025 · Ann Lee on behalf of ...' are stamps)."""
+    if not is_running_text(text):
+        return False
+    first = _DATE.search(text)
+    if first is None:
+        return False
+    before = text[:first.start()]
+    return not (_LINE_OPENING.match(before) or _BY.search(before, max(0, first.start() - BYLINE_REACH)))
+
+
+# A stamp opening a long line has nothing but a weekday before it.
+_LINE_OPENING = re.compile(rf"^\W*(?:{rules_data.fragment('WEEKDAY')},?\s*)?$", re.IGNORECASE)
+_BY = re.compile(r"\bby\b", re.IGNORECASE)
+# Characters before a date in which a 'by' makes the line a byline ('Reviewed by Ann Lee, Trial
+# Attorney at Lee & Hall, on December 9, 2024').
+BYLINE_REACH = 80
 
 
 class _StampParser:

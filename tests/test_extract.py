@@ -267,6 +267,12 @@ def test_find_title_never_raises(text: str) -> None:
         (["Tuesday, 2nd April 2024", "Rivers rise after the storm", "By Ann Lee"], date(2024, 4, 2)),
         (["Rivers rise after the storm", "Map of the valley, 12 May 1856"], None),
         (["Rivers rise after the storm", "Ann Lee · 2024-03-04 · 5 min read"], date(2024, 3, 4)),
+        (["Rivers rise after the storm", "The offer runs from November 26 to December 3, 2025, the company said in "
+          "a statement on its website, and applies to all new customers."], None),
+        (["Rivers rise after the storm", "By Ann Lee on Dec. 19, 2025, for the Valley Post, with reporting from "
+          "the coast and the hills above the river towns."], date(2025, 12, 19)),
+        (["Rivers rise after the storm", "Dec. 19, 2025 · Ann Lee on behalf of the weather desk team, with "
+          "reporting from the coast and the hills above the towns."], date(2025, 12, 19)),
     ],
 )
 def test_find_published_in_made_up_headers(header: list[str], day: date | None) -> None:
