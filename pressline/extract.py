@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import warnings
-from bisect import bisect_left
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cache, cached_property
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import py3langid
@@ -109,6 +110,7 @@ def publisher_hints() -> tuple[PublisherHint, ...]:
 @dataclass(frozen=True, slots=True)
 class AuthorRules:
     prefix: re.Pattern[str]
+    line_prefix: re.Pattern[str]
     inline: re.Pattern[str]
     not_writer: re.Pattern[str]
     names_end: re.Pattern[str]
@@ -129,6 +131,7 @@ def author_rules() -> AuthorRules:
     prefixes = _words_pattern(config["prefixes"])
     return AuthorRules(
         re.compile(rf"^(?:{prefixes})(?:\s*[:：]\s*|\s+)", re.IGNORECASE),
+        re.compile(rf"^(?:{_LIST_MARK.pattern[1:]})?(?:{prefixes})(?:\s*[:：]|\s|$)", re.IGNORECASE | re.MULTILINE),
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
         re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
         re.compile(rf"[|•·⋅()（/@\d]|\s[-–—]\s|\b(?:{_words_pattern(config['names_end'])})\b"
@@ -150,6 +153,7 @@ class DateRules:
     take_lone_update: bool
     update_label: re.Pattern[str]
     publication_label: re.Pattern[str]
+    publication_words: tuple[str, ...]
     not_page_reasons: frozenset[str]
     day_first_languages: frozenset[str]
 
@@ -164,7 +168,9 @@ def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
                      config["earliest_year"], config["take_lone_update"], _label_pattern(config["update_labels"]),
-                     _label_pattern(config["publication_labels"]), frozenset(config["not_page_reasons"]),
+                     _label_pattern(config["publication_labels"]),
+                     tuple(word.lower() for word in config["publication_labels"]),
+                     frozenset(config["not_page_reasons"]),
                      frozenset(config["day_first_languages"]))
 
 
@@ -195,13 +201,14 @@ def extract(cleaned: CleanedDocument) -> Fields:
     publisher = find_publisher(cleaned)
     body_lines = cleaned.body_lines
     body = "\n\n".join(body_lines)
-    title_index, title = title_line(cleaned)
+    labels = cleaned.labels
+    title_index, title = title_line(cleaned, labels=labels)
     language = identify_language(body)
-    published = find_published(cleaned, publisher, title_index, language)
+    published = find_published(cleaned, publisher, title_index, language, labels=labels)
     return Fields(
         title=title,
         subtitle=subtitle if (subtitle := cleaned.first("subtitle")) != title else None,
-        authors=find_authors(cleaned, title_index),
+        authors=find_authors(cleaned, title_index, labels=labels),
         published_at=published.published_at if published else None,
         published_date=published.published_date if published else None,
         published_at_raw=published.raw if published else None,
@@ -251,10 +258,12 @@ def find_title(cleaned: CleanedDocument, rules: TitleRules | None = None) -> str
     return title_line(cleaned, rules)[1]
 
 
-def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None) -> tuple[int | None, str | None]:
+def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *,
+               labels: list[LineLabel] | None = None) -> tuple[int | None, str | None]:
     """Index and text of the title (`find_title`); the index is None when the title is only
-    the page <title> on the dump's first line, or when there is none."""
-    labels = cleaned.labels
+    the page <title> on the dump's first line, or when there is none. `labels` are the
+    document's, when the caller has them (building them costs as much as a field rule)."""
+    labels = cleaned.labels if labels is None else labels
     if not labels:
         return None, None
     rules = rules or title_rules()
@@ -311,7 +320,11 @@ class _Header:
         return frozenset(label.text.lower() for label in self.labels)
 
     def without_site_name(self, title: str) -> str:
-        return strip_site_name(title, self.lines) if _SITE_SEPARATOR.search(title) else title
+        return strip_site_name(title, self.lines, self.texts) if _SITE_SEPARATOR.search(title) else title
+
+    @cached_property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(label.text for label in self.labels)
 
     def text_around(self, i: int) -> tuple[int, int]:
         """Lines of running text above line `i`, and the index of the next one below it."""
@@ -326,10 +339,11 @@ _STRONG_SEPARATORS = ("|", ">", "»")
 SITE_NAME_WORDS = 4
 
 
-def strip_site_name(title: str, lines: frozenset[str]) -> str:
+def strip_site_name(title: str, lines: frozenset[str], texts: tuple[str, ...] = ()) -> str:
     """`title` without site and section names: short segments beside a bar or breadcrumb arrow,
-    and short first or last segments that are also a line of their own on the page
-    ('... - The New York Times')."""
+    short first or last segments that are also a line of their own on the page, and short last
+    segments named in other lines of `texts` ('... - The New York Times', 'Credit: Ann Lee/The
+    New York Times'; a leading one so named is the subject: 'Raspberry Pi 3 - ...')."""
     parts = _SITE_SEPARATOR.split(title)
     if len(parts) < 3:
         return title
@@ -338,13 +352,20 @@ def strip_site_name(title: str, lines: frozenset[str]) -> str:
         for edge, separator in ((-1, parts[-2]), (0, parts[1])):
             segment = parts[edge].strip()
             words = word_count(segment)
-            named_elsewhere = separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines
+            named_elsewhere = separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines \
+                or edge and _named_in(segment, parts[0].strip(), texts)
             if words < longest and words <= SITE_NAME_WORDS and named_elsewhere:
                 parts = parts[:-2] if edge else parts[2:]
                 break
         else:
             break
     return "".join(parts).strip()
+
+
+def _named_in(segment: str, rest: str, texts: tuple[str, ...]) -> bool:
+    """Whether `segment` (case as written) occurs in a line that is not a copy of the title,
+    told by the title's other part `rest`: a site names itself in credits, footers and notes."""
+    return bool(segment) and any(segment in text and rest not in text for text in texts)
 
 
 def _title_echoes(labels: list[LineLabel]) -> frozenset[str]:
@@ -452,11 +473,12 @@ def parse_authors(byline: str) -> list[str]:
     return authors
 
 
-def find_authors(cleaned: CleanedDocument, title_index: int | None) -> list[str]:
+def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
+                 labels: list[LineLabel] | None = None) -> list[str]:
     """Writers named near the headline, nearest line first: a byline ('By ...', '... by Name',
     'Written by' over a name line), or a bare name line or segment beside the date
     ('Ann Lee · March 3, 2024')."""
-    labels = cleaned.labels
+    labels = cleaned.labels if labels is None else labels
     order = [i for i in _header_order(labels, title_index, date_rules())
              if i != title_index and len(labels[i].text) <= MAX_BYLINE_CHARS]
     for names in (_byline_names(labels, i, inline=False) for i in order):
@@ -473,7 +495,10 @@ def _page_byline(labels: list[LineLabel]) -> list[str]:
     """Names of the first line opening with 'By' or 'Written by' (or under a lone one) anywhere on
     the page (`_page_lines`): blogs put the byline or an author box under the text, and the prefix
     says what the name is."""
-    for i in _page_lines(labels, date_rules()):
+    bylines = [i for i, label in enumerate(labels) if label.reason == "byline"]
+    page = "\n".join(label.text for label in labels)
+    cues = (match.end() for match in author_rules().line_prefix.finditer(page))
+    for i in _page_lines(labels, page, cues, 0, bylines):
         if word_count(labels[i].text) <= MAX_BYLINE_WORDS:
             names = _byline_names(labels, i, inline=False)
             if names:
@@ -481,13 +506,20 @@ def _page_byline(labels: list[LineLabel]) -> list[str]:
     return []
 
 
-def _page_lines(labels: list[LineLabel], rules: DateRules) -> Iterator[int]:
-    """Indexes of the lines neither in nor beside a related list or a comment (a listed story's
-    stamp or byline sits beside its headline)."""
-    outside = [label.reason not in rules.not_page_reasons for label in labels]
-    for i in range(len(labels)):
-        if outside[i] and (i == 0 or outside[i - 1]) and (i + 1 == len(labels) or outside[i + 1]):
-            yield i
+def _page_lines(labels: list[LineLabel], page: str, cue_ends: Iterable[int], below: int,
+                also: list[int] | None = None) -> list[int]:
+    """In page order, indexes of the lines where a cue ends in the joined `page` (offsets past its
+    end), of the `below` lines after each, and of `also`, that are neither in nor beside a related
+    list or a comment (a listed story's stamp or byline sits beside its headline). Cues are found
+    in the joined page, not line by line: few lines have one."""
+    starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
+    skip = date_rules().not_page_reasons
+    found = set(also or ())
+    for end in cue_ends:
+        line = bisect_right(starts, end - 1) - 1  # where the cue ends: a list mark may open the line above
+        found.update(range(line, min(len(labels), line + below + 1)))
+    return [i for i in sorted(found)
+            if not any(labels[j].reason in skip for j in range(max(0, i - 1), min(len(labels), i + 2)))]
 
 
 # A byline is short; a longer line opening with 'By' is a sentence ('By the end of the year, ...').
@@ -637,14 +669,14 @@ def updates_are_published(publisher: str | None) -> bool:
 
 
 def find_published(cleaned: CleanedDocument, publisher: str | None, title_index: int | None = None,
-                   language: str | None = None) -> PublishedTime | None:
+                   language: str | None = None, *, labels: list[LineLabel] | None = None) -> PublishedTime | None:
     """The publication stamp: the first date just below the headline, else just above it.
 
     Dates further away belong to comments, related stories or the footer, and a stamp
     labelled as an update is only taken when the header has no other (or the publisher's
     stamps are labelled so, `updates_are_published`): a wrong date is worse than none.
     A numeric date like 03/10/2023 is read day first where `reads_day_first` says so."""
-    labels = cleaned.labels
+    labels = cleaned.labels if labels is None else labels
     rules = date_rules()
     stamps = _StampParser(labels, publisher, language, rules)
     update = None
@@ -723,11 +755,23 @@ def reads_day_first(texts: list[str], publisher: str | None, language: str | Non
     return language in rules.day_first_languages
 
 
+def _word_ends(lowered: str, words: tuple[str, ...]) -> Iterator[int]:
+    """Offsets just past each of `words` that starts a word in `lowered` (str.find, several times
+    faster than an alternation regex over a page)."""
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            if at == 0 or not lowered[at - 1].isalnum():
+                yield at + len(word)
+            at = lowered.find(word, at + 1)
+
+
 def _labelled_publication(labels: list[LineLabel], stamps: _StampParser, rules: DateRules) -> PublishedTime | None:
     """A stamp labelled as the publication ('Published August 13, 2025', 'Posted on ...') anywhere
     on the page (`_page_lines`): blogs put it under the text, and the label says what the date is,
     where an unlabelled date far from the title could be anyone's."""
-    for i in _page_lines(labels, rules):
+    page = "\n".join(label.text for label in labels)
+    for i in _page_lines(labels, page, _word_ends(page.lower(), rules.publication_words), 1):
         label = labels[i]
         if not _DIGIT.search(label.text):
             continue

@@ -223,6 +223,23 @@ def test_strip_site_name(line: str, others: set[str], title: str) -> None:
     assert strip_site_name(line, frozenset(others)) == title
 
 
+@pytest.mark.parametrize(
+    ("line", "texts", "title"),
+    [
+        ("Best art shows of 2025 – Artlyst", ("Help keep Artlyst free",), "Best art shows of 2025"),
+        ("Rivers rise after storm - The Valley Post", ("Photo: Ann Lee/The Valley Post",), "Rivers rise after storm"),
+        ("Rivers rise after storm - Towns brace", ("Rivers rise after storm - Towns brace",),
+         "Rivers rise after storm - Towns brace"),  # only copies of the title name it
+        ("Raspberry Pi 3 - the credit card sized computer", ("The Raspberry Pi 3 has four cores",),
+         "Raspberry Pi 3 - the credit card sized computer"),  # a leading segment is the subject
+        ("Gym workouts - Strength Training", ("strength training helps",), "Gym workouts - Strength Training"),
+    ],
+)
+def test_a_last_segment_the_page_names_elsewhere_is_the_site_name(line: str, texts: tuple[str, ...],
+                                                                   title: str) -> None:
+    assert strip_site_name(line, frozenset(), texts) == title
+
+
 BODY_LINES = [
     "Heavy rain pushed the river over its banks on Tuesday, flooding low streets in three towns near the coast.",
     "Officials said the water would fall slowly over the week, and asked drivers to keep away from the old bridge.",
