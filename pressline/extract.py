@@ -186,15 +186,21 @@ class TitleRules:
     max_words: int
     min_score: float
     nav_words: re.Pattern[str]
+    credit: re.Pattern[str]
     weights: dict[str, float]
 
 
 @cache
 def title_rules() -> TitleRules:
     config = rules_data.load("fields")["title"]
+    authors = rules_data.load("fields")["authors"]
+    by_forms = [word for word in authors["prefixes"] if word.endswith("by")]
+    by_forms += [f"{word} by" for word in authors["not_writers"]]
+    labels = [word for word in authors["prefixes"] if not word.endswith("by")] + config["credit_labels"]
+    credit = rf"^(?:(?:{_words_pattern(by_forms)})\s*[:：]?|(?:{_words_pattern(labels)})\s*[:：])\s*[A-ZÀ-Þ]"
     return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"],
                       config["min_score"], re.compile(rf"\b(?:{_words_pattern(config['nav_words'])})\b", re.IGNORECASE),
-                      dict(config["weights"]))
+                      re.compile(credit, re.IGNORECASE), dict(config["weights"]))
 
 
 def extract(cleaned: CleanedDocument) -> Fields:
@@ -424,6 +430,8 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
         score += weight["nav_word"]
     if text.endswith(_LINK_ARROWS):
         score += weight["link_arrow"]
+    if rules.credit.match(text):
+        score += weight["credit"]
     return score
 
 

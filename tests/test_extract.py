@@ -258,6 +258,12 @@ BODY_LINES = [
           "Valley Post", "Ann Lee"], "Rivers rise after the storm"),
         (["Menu", "Why do rivers rise so fast after a storm like this one?", "By Ann Lee"],
          "Why do rivers rise so fast after a storm like this one?"),
+        (["Menu", "Rivers rise after the storm", "Reviewed By: Tom Hall, PhD, Hydrologist", "March 3, 2024"],
+         "Rivers rise after the storm"),
+        (["Rivers rise after the storm", "Contributions From: Ann Lee, Tom Hall & Li Na"], "Rivers rise after the storm"),
+        (["Rivers rise after the storm", "This article contains affiliate links that may earn us a commission"],
+         "Rivers rise after the storm"),
+        (["Authors Guild sues over the storm maps", "March 3, 2024"], "Authors Guild sues over the storm maps"),
         ([], None),
     ],
 )
