@@ -581,7 +581,7 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
 _SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
 # Stamps a byline sits beside besides a full date: a time, a reading time, a relative or short date.
 _STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bago\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2}}"
-                    rf"|\b\d{{1,2}}\s?[hd]\b|\b{rules_data.fragment('MONTH')}\s\d{{1,2}}\b", re.IGNORECASE)
+                    rf"|(?-i:\b\d{{1,2}}\s?[hd]\b)|\b{rules_data.fragment('MONTH')}\s\d{{1,2}}\b", re.IGNORECASE)
 # A name without a 'By': two to four capitalised words or initials ("Ann Lee", "A. J. Neal",
 # "Tom McDevitt"), none of them a month or one of `not_name_words`.
 _NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"

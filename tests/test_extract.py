@@ -357,6 +357,9 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Tom Hall in Weather", "Dec 10"], ["Tom Hall"]),
         (["Kate Moss", "Rivers rise after the storm", "March 3, 2024"], []),
         (["Tom Hall", "Mar 3, 2024", "Rivers rise after the storm"], ["Tom Hall"]),
+        (["3D Flood Maps", "Our Services", "Rivers rise after the storm", "Mar 3, 2024"], []),  # '3D' is no stamp
+        (["Press Release", "Mar 3, 2024", "Rivers rise after the storm"], []),
+        (["Rivers rise after the storm", "By Tom Hall, Software Engineer"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tom Hall", "Content Editor"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tom Hall", "Founder & CEO"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Your Weather Guide", "Senior Editor"], []),
@@ -376,6 +379,7 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["By Tom Hall"], ["Tom Hall"]),
         (["Browse by", "Category"], []),
         (["By Category"], []),
+        (["Shop by", "Style"], []),
         (["Related stories", "Bridge reopens after repairs", "By Tom Hall"], []),
         (["By the end of the week the river had fallen by a metre, officials said."], []),
     ],
