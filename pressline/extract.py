@@ -41,7 +41,7 @@ _ISO_DATETIME = re.compile(
 _BYLINE_PREFIX = re.compile(
     r"^(?:by|written by|posted by|reported by|story by|words by|text by|authors?:|作者[:：])\s*", re.IGNORECASE
 )
-_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
+_NAME_SEPARATORS = re.compile(r"\s*(,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 # "Cao Yin in Beijing", "Sara Harberson In": a place or category after the name.
 _PLACE_SUFFIX = re.compile(r"\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
@@ -208,13 +208,14 @@ def extract(cleaned: CleanedDocument) -> Fields:
     body_lines = cleaned.body_lines
     body = "\n\n".join(body_lines)
     labels = cleaned.labels
-    title_index, title = title_line(cleaned, labels=labels)
+    start = main_text_start(labels)
+    title_index, title = title_line(cleaned, labels=labels, start=start)
     language = identify_language(body)
-    published = find_published(cleaned, publisher, title_index, language, labels=labels)
+    published = find_published(cleaned, publisher, title_index, language, labels=labels, start=start)
     return Fields(
         title=title,
         subtitle=subtitle if (subtitle := cleaned.first("subtitle")) != title else None,
-        authors=find_authors(cleaned, title_index, labels=labels),
+        authors=find_authors(cleaned, title_index, labels=labels, start=start),
         published_at=published.published_at if published else None,
         published_date=published.published_date if published else None,
         published_at_raw=published.raw if published else None,
@@ -264,16 +265,17 @@ def find_title(cleaned: CleanedDocument, rules: TitleRules | None = None) -> str
     return title_line(cleaned, rules)[1]
 
 
-def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *,
-               labels: list[LineLabel] | None = None) -> tuple[int | None, str | None]:
+def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *, labels: list[LineLabel] | None = None,
+               start: int | None = None) -> tuple[int | None, str | None]:
     """Index and text of the title (`find_title`); the index is None when the title is only
-    the page <title> on the dump's first line, or when there is none. `labels` are the
-    document's, when the caller has them (building them costs as much as a field rule)."""
+    the page <title> on the dump's first line, or when there is none. `labels` and `start`
+    (`main_text_start`) are the document's, when the caller has them: building the labels costs
+    as much as a field rule, and finding the start counts the words of every line above it."""
     labels = cleaned.labels if labels is None else labels
     if not labels:
         return None, None
     rules = rules or title_rules()
-    start = main_text_start(labels)
+    start = main_text_start(labels) if start is None else start
     low, high = max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines)
     header = _Header(labels, low, high, start)
     page_title = header.without_site_name(labels[0].text)
@@ -464,15 +466,16 @@ def parse_authors(byline: str) -> list[str]:
     names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
     names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
-    for candidate in _NAME_SEPARATORS.split(names_part):
+    parts = _NAME_SEPARATORS.split(names_part)
+    for separator, candidate in zip(["", *parts[1::2]], parts[::2]):
         name = _PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:"))
         role = rules.role.search(name)
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
             name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
-        if authors and " " not in name:
-            continue  # "Ann Lee, Ph.D.": a credential, not a second writer
+        if authors and " " not in name and separator in (",", ";"):
+            continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
         if name and name.lower() not in rules.not_people and _PERSON_NAME.match(name) and name not in authors \
                 and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name):
             authors.append(name)
@@ -482,12 +485,12 @@ def parse_authors(byline: str) -> list[str]:
 
 
 def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
-                 labels: list[LineLabel] | None = None) -> list[str]:
+                 labels: list[LineLabel] | None = None, start: int | None = None) -> list[str]:
     """Writers named near the headline, nearest line first: a byline ('By ...', '... by Name',
     'Written by' over a name line), or a bare name line or segment beside the date
     ('Ann Lee · March 3, 2024')."""
     labels = cleaned.labels if labels is None else labels
-    order = [i for i in _header_order(labels, title_index, date_rules())
+    order = [i for i in _header_order(labels, title_index, date_rules(), start)
              if i != title_index and len(labels[i].text) <= MAX_BYLINE_CHARS]
     for names in (_byline_names(labels, i, inline=False) for i in order):
         if names:
@@ -594,12 +597,14 @@ MAX_BARE_NAME_WORDS = 6
 
 def _is_role(labels: list[LineLabel], j: int) -> bool:
     """Whether line `j` is a short job title ('Content Editor', 'Founder & CEO'), as under a writer's name."""
-    return 0 <= j < len(labels) and word_count(labels[j].text) <= MAX_ROLE_WORDS \
+    return 0 <= j < len(labels) and len(labels[j].text) <= MAX_ROLE_CHARS \
+        and word_count(labels[j].text) <= MAX_ROLE_WORDS \
         and bool(author_rules().role.search(labels[j].text)) and not _DIGIT.search(labels[j].text)
 
 
 # A job title under a name is short; longer lines naming a role are sentences or bios.
 MAX_ROLE_WORDS = 6
+MAX_ROLE_CHARS = 80
 
 
 def _is_dated(labels: list[LineLabel], j: int) -> bool:
@@ -677,7 +682,8 @@ def updates_are_published(publisher: str | None) -> bool:
 
 
 def find_published(cleaned: CleanedDocument, publisher: str | None, title_index: int | None = None,
-                   language: str | None = None, *, labels: list[LineLabel] | None = None) -> PublishedTime | None:
+                   language: str | None = None, *, labels: list[LineLabel] | None = None,
+                   start: int | None = None) -> PublishedTime | None:
     """The publication stamp: the first date just below the headline, else just above it.
 
     Dates further away belong to comments, related stories or the footer, and a stamp
@@ -688,7 +694,7 @@ def find_published(cleaned: CleanedDocument, publisher: str | None, title_index:
     rules = date_rules()
     stamps = _StampParser(labels, publisher, language, rules)
     update = None
-    for i in _header_order(labels, title_index, rules):
+    for i in _header_order(labels, title_index, rules, start):
         if not _DIGIT.search(labels[i].text) or _dated_sentence(labels[i].text):
             continue
         previous = labels[i - 1].text if i else ""
@@ -792,10 +798,11 @@ def _labelled_publication(labels: list[LineLabel], stamps: _StampParser, rules: 
     return None
 
 
-def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateRules) -> list[int]:
+def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateRules,
+                  start: int | None = None) -> list[int]:
     """Indexes of the lines where the header's date and byline sit, nearest first: below the
-    title, then above it, then from the start of the main text on and above it."""
-    start = main_text_start(labels)
+    title, then above it, then from the start of the main text (`start`, when known) on and above it."""
+    start = main_text_start(labels) if start is None else start
     order = [*range(start, start + rules.lines_after), *range(start - 1, start - rules.lines_before_text - 1, -1)]
     if title_index is not None:
         order = [*range(title_index + 1, title_index + 1 + rules.lines_after),

@@ -66,6 +66,8 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("1. Ann Lee", ["Ann Lee"]),
         ("By Ann LeePublished: Dec 19, 2025", ["Ann Lee"]),
         ("By Ann Lee, Ph.D.", ["Ann Lee"]),
+        ("Written By Linny and Peter", ["Linny", "Peter"]),
+        ("By Ann Lee & Tom", ["Ann Lee", "Tom"]),
         ("Ann Lee Founder at Acme Tools", ["Ann Lee"]),
         ("By Ann Lee, Tom Hall, Editor", ["Ann Lee", "Tom Hall"]),
         ("By The Valley editors", []),
