@@ -199,7 +199,7 @@ def title_rules() -> TitleRules:
     labels = [word for word in authors["prefixes"] if not word.endswith("by")] + config["credit_labels"]
     credit = rf"^(?:(?:{_words_pattern(by_forms)})\s*[:：]?|(?:{_words_pattern(labels)})\s*[:：])\s*[A-ZÀ-Þ]"
     return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"],
-                      config["min_score"], re.compile(rf"\b(?:{_words_pattern(config['nav_words'])})\b", re.IGNORECASE),
+                      config["min_score"], re.compile(rf"\b(?:{_words_pattern([w.lower() for w in config['nav_words']])})\b"),
                       re.compile(credit, re.IGNORECASE), dict(config["weights"]))
 
 
@@ -428,7 +428,7 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
         score += weight["full_stop"]
     if text[0].islower():
         score += weight["lowercase"]
-    if rules.nav_words.search(text):
+    if rules.nav_words.search(lower):  # lower-cased words, searched without IGNORECASE: several times faster
         score += weight["nav_word"]
     if text.endswith(_LINK_ARROWS):
         score += weight["link_arrow"]
