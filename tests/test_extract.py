@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pressline.clean import clean
 from pressline.extract import (
+    date_rules,
     extract,
     find_authors,
     find_published,
@@ -17,6 +18,7 @@ from pressline.extract import (
     parse_published,
     parse_section,
     publisher_timezone,
+    reads_day_first,
     strip_site_name,
 )
 from tests.conftest import load_seed_gold, seed_text
@@ -64,9 +66,12 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("1. Ann Lee", ["Ann Lee"]),
         ("By Ann LeePublished: Dec 19, 2025", ["Ann Lee"]),
         ("By Ann Lee, Ph.D.", ["Ann Lee"]),
+        ("Written By Linny and Peter", ["Linny", "Peter"]),
+        ("By Ann Lee & Tom", ["Ann Lee", "Tom"]),
         ("Ann Lee Founder at Acme Tools", ["Ann Lee"]),
         ("By Ann Lee, Tom Hall, Editor", ["Ann Lee", "Tom Hall"]),
         ("By The Valley editors", []),
+        ("By Ann Lee, Home Security Expert & Tom Hall, Data Journalist", ["Ann Lee"]),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -105,6 +110,51 @@ def test_parse_published(text: str, publisher: str | None, instant: datetime | N
     assert parsed.tz_assumed is assumed
 
 
+@pytest.mark.parametrize(
+    ("text", "day_first", "day"),
+    [
+        ("03/10/2023", False, date(2023, 3, 10)),
+        ("03/10/2023", True, date(2023, 10, 3)),
+        ("03.10.2023 14:05", True, date(2023, 10, 3)),
+        ("2023-03-10", True, date(2023, 3, 10)),  # year first is never turned round
+        ("2023/03/10 08:00", True, date(2023, 3, 10)),
+        ("25/09/2025", False, date(2025, 9, 25)),  # only one reading
+        ("March 10, 2023", True, date(2023, 3, 10)),
+    ],
+)
+def test_numeric_dates_read_day_first_only_when_told(text: str, day_first: bool, day: date) -> None:
+    parsed = parse_published(text, None, day_first)
+    assert parsed is not None and parsed.published_date == day
+
+
+@pytest.mark.parametrize(
+    ("lines", "publisher", "language", "day_first"),
+    [
+        (["Posted 03/10/2023", "Comment of 25/11/2023"], None, "en", True),  # the page's other date decides
+        (["Posted 03/10/2023", "Comment of 11/25/2023"], None, "fr", False),
+        (["Posted 03/10/2023"], "The Guardian", "en", True),  # the publisher's hint
+        (["Posted 03/10/2023"], "CNN", "fr", False),
+        (["Posted 03/10/2023"], None, "fr", True),  # the language
+        (["Posted 03/10/2023"], None, "en", False),
+        (["Posted 03/10/2023"], None, None, False),
+    ],
+)
+def test_reads_day_first(lines: list[str], publisher: str | None, language: str | None, day_first: bool) -> None:
+    assert reads_day_first(lines, publisher, language, date_rules()) is day_first
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789/.- abc", max_size=40), max_size=8))
+def test_reads_day_first_never_raises(lines: list[str]) -> None:
+    assert reads_day_first(lines, None, None, date_rules()) in (True, False)
+
+
+def test_a_french_page_reads_its_numeric_date_day_first() -> None:
+    cleaned = clean("\n\n".join(["Rivers rise after the storm", "Publié le 03/10/2023", *BODY_LINES]))
+    assert find_published(cleaned, None, 0, "fr").published_date == date(2023, 10, 3)
+    assert find_published(cleaned, None, 0, "en").published_date == date(2023, 3, 10)
+
+
 def test_text_without_a_date_gives_none() -> None:
     assert parse_published("Contact the writers at") is None
 
@@ -131,9 +181,9 @@ def test_publisher_is_not_guessed_from_quotes_in_the_body() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=200), st.sampled_from([None, "China Daily", "Beijing Review"]))
-def test_parse_published_never_raises(text: str, publisher: str | None) -> None:
-    parsed = parse_published(text, publisher)
+@given(st.text(max_size=200), st.sampled_from([None, "China Daily", "Beijing Review"]), st.booleans())
+def test_parse_published_never_raises(text: str, publisher: str | None, day_first: bool) -> None:
+    parsed = parse_published(text, publisher, day_first)
     if parsed is not None and parsed.published_at is not None:
         assert parsed.published_at.tzinfo is not None
 
@@ -175,6 +225,23 @@ def test_strip_site_name(line: str, others: set[str], title: str) -> None:
     assert strip_site_name(line, frozenset(others)) == title
 
 
+@pytest.mark.parametrize(
+    ("line", "texts", "title"),
+    [
+        ("Best art shows of 2025 – Artlyst", ("Help keep Artlyst free",), "Best art shows of 2025"),
+        ("Rivers rise after storm - The Valley Post", ("Photo: Ann Lee/The Valley Post",), "Rivers rise after storm"),
+        ("Rivers rise after storm - Towns brace", ("Rivers rise after storm - Towns brace",),
+         "Rivers rise after storm - Towns brace"),  # only copies of the title name it
+        ("Raspberry Pi 3 - the credit card sized computer", ("The Raspberry Pi 3 has four cores",),
+         "Raspberry Pi 3 - the credit card sized computer"),  # a leading segment is the subject
+        ("Gym workouts - Strength Training", ("strength training helps",), "Gym workouts - Strength Training"),
+    ],
+)
+def test_a_last_segment_the_page_names_elsewhere_is_the_site_name(line: str, texts: tuple[str, ...],
+                                                                   title: str) -> None:
+    assert strip_site_name(line, frozenset(), texts) == title
+
+
 BODY_LINES = [
     "Heavy rain pushed the river over its banks on Tuesday, flooding low streets in three towns near the coast.",
     "Officials said the water would fall slowly over the week, and asked drivers to keep away from the old bridge.",
@@ -193,6 +260,12 @@ BODY_LINES = [
           "Valley Post", "Ann Lee"], "Rivers rise after the storm"),
         (["Menu", "Why do rivers rise so fast after a storm like this one?", "By Ann Lee"],
          "Why do rivers rise so fast after a storm like this one?"),
+        (["Menu", "Rivers rise after the storm", "Reviewed By: Tom Hall, PhD, Hydrologist", "March 3, 2024"],
+         "Rivers rise after the storm"),
+        (["Rivers rise after the storm", "Contributions From: Ann Lee, Tom Hall & Li Na"], "Rivers rise after the storm"),
+        (["Rivers rise after the storm", "This article contains affiliate links that may earn us a commission"],
+         "Rivers rise after the storm"),
+        (["Authors Guild sues over the storm maps", "March 3, 2024"], "Authors Guild sues over the storm maps"),
         ([], None),
     ],
 )
@@ -219,6 +292,12 @@ def test_find_title_never_raises(text: str) -> None:
         (["Tuesday, 2nd April 2024", "Rivers rise after the storm", "By Ann Lee"], date(2024, 4, 2)),
         (["Rivers rise after the storm", "Map of the valley, 12 May 1856"], None),
         (["Rivers rise after the storm", "Ann Lee · 2024-03-04 · 5 min read"], date(2024, 3, 4)),
+        (["Rivers rise after the storm", "The offer runs from November 26 to December 3, 2025, the company said in "
+          "a statement on its website, and applies to all new customers."], None),
+        (["Rivers rise after the storm", "By Ann Lee on Dec. 19, 2025, for the Valley Post, with reporting from "
+          "the coast and the hills above the river towns."], date(2025, 12, 19)),
+        (["Rivers rise after the storm", "Dec. 19, 2025 · Ann Lee on behalf of the weather desk team, with "
+          "reporting from the coast and the hills above the towns."], date(2025, 12, 19)),
     ],
 )
 def test_find_published_in_made_up_headers(header: list[str], day: date | None) -> None:
@@ -232,6 +311,26 @@ def test_dates_of_comments_and_related_stories_are_not_taken() -> None:
              "Bridge reopens after repairs - May 2, 2024", "One comment", "Sam says:", "May 3, 2024 at 10:12 am",
              "Great article, thanks."]
     assert find_published(clean("\n\n".join(lines)), None, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("footer", "day"),
+    [
+        (["Posted on April 13, 2023"], date(2023, 4, 13)),
+        (["Published On: 15 August 2025"], date(2025, 8, 15)),
+        (["Posted on the 15/12/2025 at 19:00"], date(2025, 12, 15)),
+        (["Publié le 3 mars 2024"], None),  # a French month name is not a date the pattern reads
+        (["Last updated: May 6, 2024"], None),
+        (["Related stories", "Bridge reopens after repairs", "Published May 2, 2024"], None),
+        (["Related stories", "Bridge reopens after repairs", "Published May 2, 2024", "Tolls rise on the old bridge",
+          "Published May 1, 2024"], None),
+        (["Sam says:", "May 3, 2024 at 10:12 am"], None),
+    ],
+)
+def test_a_stamp_labelled_published_below_the_text_is_taken(footer: list[str], day: date | None) -> None:
+    lines = ["Rivers rise after the storm", "By Ann Lee", *BODY_LINES * 6, *footer]
+    published = find_published(clean("\n\n".join(lines)), None, 0)
+    assert (published.published_date if published else None) == day
 
 
 @settings(max_examples=200, deadline=None)
@@ -259,11 +358,42 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Tomáš Průcha • 8h"], ["Tomáš Průcha"]),
         (["Rivers rise after the storm", "Tom Hall in Weather", "Dec 10"], ["Tom Hall"]),
         (["Kate Moss", "Rivers rise after the storm", "March 3, 2024"], []),
+        (["Tom Hall", "Mar 3, 2024", "Rivers rise after the storm"], ["Tom Hall"]),
+        (["3D Flood Maps", "Our Services", "Rivers rise after the storm", "Mar 3, 2024"], []),  # '3D' is no stamp
+        (["Press Release", "Mar 3, 2024", "Rivers rise after the storm"], []),
+        (["Rivers rise after the storm", "By Tom Hall, Software Engineer"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Tom Hall", "Content Editor"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Tom Hall", "Founder & CEO"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Your Weather Guide", "Senior Editor"], []),
+        (["Tom Hall", "Senior Editor", "Rivers rise after the storm"], []),
+        (["Rivers rise after the storm", "Valley Weather", "By Tom Hall March 3, 2024"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Written By", "Mar 3, 2024"], []),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
     cleaned = clean("\n\n".join(header + BODY_LINES))
     assert find_authors(cleaned, header.index("Rivers rise after the storm")) == authors
+
+
+@pytest.mark.parametrize(
+    ("footer", "authors"),
+    [
+        (["By Tom Hall"], ["Tom Hall"]),
+        (["Browse by", "Category"], []),
+        (["By Category"], []),
+        (["Shop by", "Style"], []),
+        (["Related stories", "Bridge reopens after repairs", "By Tom Hall"], []),
+        (["By the end of the week the river had fallen by a metre, officials said."], []),
+    ],
+)
+def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[str], authors: list[str]) -> None:
+    lines = ["Rivers rise after the storm", "March 3, 2024", *BODY_LINES * 6, *footer]
+    assert find_authors(clean("\n\n".join(lines)), 0) == authors
+
+
+def test_the_title_line_is_not_read_as_its_own_byline() -> None:
+    cleaned = clean("\n\n".join(["Kate Moss", "March 3, 2024", *BODY_LINES]))
+    assert find_authors(cleaned, 0) == []
 
 
 def test_names_in_running_text_are_not_authors() -> None:
