@@ -125,7 +125,7 @@ _POSITION = ("relative_position", "log_from_top", "log_to_bottom", "words_before
 
 @cache
 def feature_names() -> tuple[str, ...]:
-    cues = tuple(_config()["cues"]) + ("relative_time", "link")
+    cues = tuple(_config()["cues"]) + tuple(f"{name}_share" for name in _config()["cues"]) + ("relative_time", "link")
     windowed = tuple(f"{name}_w{k}" for name in _WINDOWED for k in _WINDOWS)
     neighbours = tuple(f"{name}_{side}" for name in _NEIGHBOURS for side in ("prev", "next"))
     structure = tuple(f"is_{reason}" for reason in reason_codes())
@@ -200,8 +200,10 @@ def _token_columns(lines: LineTable) -> dict[str, np.ndarray]:
     n = len(lines)
     stops = lines.in_sets[_stopwords()].astype(np.float32) + _text_stops(lines)
     columns = {"stop_share": stops / np.maximum(lines.words, 1).astype(np.float32), "log_stops": np.log1p(stops)}
+    blank_tokens = np.maximum(lines.blank_tokens, 1).astype(np.float32)
     for name, words in _cues().items():
         columns[name] = (lines.in_sets[words] > 0).astype(np.float32)
+        columns[f"{name}_share"] = lines.in_sets[words].astype(np.float32) / blank_tokens
     marker, pattern = _relative_time()
     codes = np.array([lines.joined_lower]).view(np.uint32)
     relative = np.zeros(n, np.float32)
