@@ -53,7 +53,7 @@ SECOND_HIDDEN = (32, 16)
 EPOCHS = 30
 DEFAULT_OUT = ROOT / "pressline" / linemodel.MODEL_FILE
 GRID = {"threshold": (0.4,), "smoothing": (0.3,), "span_threshold": (0.3,),
-        "drop_below": (0.0, 0.05, 0.1, 0.2, 0.3), "keep_above": (0.7, 0.8, 0.9, 0.95, 1.01)}
+        "drop_below": (0.0, 0.05, 0.1, 0.2, 0.3), "keep_above": (0.5, 0.7, 0.8, 0.9, 1.01)}
 # drop_below 0 with keep_above over 1 never overrules the rules: the fallback that keeps gold exact.
 
 

@@ -40,8 +40,9 @@ SUBTITLE = "subtitle"
 HEADER_REASONS = frozenset({"byline", "dateline", "breadcrumb", "share_widget", "navigation", "print_edition"})
 # Reasons a line the model drops gets, by the signal that decided it.
 MODEL_REASONS = frozenset({"site_template", "comment_thread", "outside_main_block", "low_text_density"})
-# Structural labels as certain as a rule match: the title and its copies are not body.
-RULE_DECIDED = frozenset({"repeated_title", TITLE})
+# Structural labels as certain as a rule match: the title, its copies and the subtitle are not
+# body, nor are the headline lists the rule layer found after the body (teasers, related stories).
+RULE_DECIDED = frozenset({"repeated_title", TITLE, SUBTITLE, "related_links"})
 # A line seen in this many other documents of the run is template text.
 SITE_TEMPLATE_DOCUMENTS = 2
 # Documents analysed together: enough to vectorise over, few enough for the caches.

@@ -125,7 +125,7 @@ _POSITION = ("relative_position", "log_from_top", "log_to_bottom", "words_before
 
 @cache
 def feature_names() -> tuple[str, ...]:
-    cues = tuple(_config()["cues"]) + ("relative_time", "link")
+    cues = tuple(_config()["cues"]) + tuple(f"{name}_share" for name in _config()["cues"]) + ("relative_time", "link")
     windowed = tuple(f"{name}_w{k}" for name in _WINDOWED for k in _WINDOWS)
     neighbours = tuple(f"{name}_{side}" for name in _NEIGHBOURS for side in ("prev", "next"))
     structure = tuple(f"is_{reason}" for reason in reason_codes())
@@ -200,17 +200,17 @@ def _token_columns(lines: LineTable) -> dict[str, np.ndarray]:
     n = len(lines)
     stops = lines.in_sets[_stopwords()].astype(np.float32) + _text_stops(lines)
     columns = {"stop_share": stops / np.maximum(lines.words, 1).astype(np.float32), "log_stops": np.log1p(stops)}
+    blank_tokens = np.maximum(lines.blank_tokens, 1).astype(np.float32)
     for name, words in _cues().items():
         columns[name] = (lines.in_sets[words] > 0).astype(np.float32)
+        columns[f"{name}_share"] = lines.in_sets[words].astype(np.float32) / blank_tokens
     marker, pattern = _relative_time()
+    codes = np.array([lines.joined_lower]).view(np.uint32)
     relative = np.zeros(n, np.float32)
-    for i in np.flatnonzero(_containing(lines, marker)).tolist():
+    for i in np.flatnonzero(_containing(lines, codes, (marker,))).tolist():
         relative[i] = pattern.search(lines.lowered[i]) is not None
     columns["relative_time"] = relative
-    link = np.zeros(n, bool)
-    for needle in _config()["links"]["markers"]:
-        link |= _containing(lines, needle)
-    columns["link"] = link.astype(np.float32)
+    columns["link"] = _containing(lines, codes, tuple(_config()["links"]["markers"])).astype(np.float32)
     return columns
 
 
@@ -220,14 +220,18 @@ def _text_stops(lines: LineTable) -> np.ndarray:
     return lines.counts["cjk_stops"].astype(np.float32) * lines.chars.astype(np.float32) / chars
 
 
-def _containing(lines: LineTable, needle: str) -> np.ndarray:
-    """Which lower-cased lines contain `needle`."""
-    text, found, position = lines.joined_lower, [], lines.joined_lower.find(needle)
-    while position >= 0:
-        found.append(position)
-        position = text.find(needle, position + 1)
+def _containing(lines: LineTable, codes: np.ndarray, needles: tuple[str, ...]) -> np.ndarray:
+    """Which lower-cased lines contain any of `needles` (`codes`: the code points of
+    `joined_lower`): one comparison over the batch finds each needle's first character, its
+    other characters are checked only there (no needle holds the "\n" that ends each line)."""
+    found = [np.zeros(0, np.int64)]
+    for needle in needles:
+        at = np.flatnonzero(codes[:max(codes.size - len(needle) + 1, 0)] == ord(needle[0]))
+        for k, char in enumerate(needle[1:], 1):
+            at = at[codes[at + k] == ord(char)]
+        found.append(at)
     flags = np.zeros(len(lines), bool)
-    flags[lines.line_of(np.array(found, np.int64))] = True
+    flags[lines.line_of(np.concatenate(found))] = True
     return flags
 
 

@@ -1,0 +1,40 @@
+"""The line model's batch features agree with what they mean, line by line."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pressline import linetable
+from pressline.linefeatures import _containing
+
+NEEDLES = ("http://", "www.", "@", ".com", "ago")
+lines_with_markers = st.lists(
+    st.one_of(st.text(max_size=60), st.text(alphabet="agow.c@mht:/ ", max_size=30),
+              st.sampled_from(["3 hours ago", "mail me@example.com", "see www.example.org", "http://"])),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines_with_markers, lines_with_markers)
+def test_marker_search_finds_exactly_the_lines_that_hold_a_needle(first: list[str], second: list[str]) -> None:
+    table = linetable.build(["\n".join(first), "\n".join(second)])
+    codes = np.array([table.joined_lower]).view(np.uint32)
+    for needles in (NEEDLES[:1], NEEDLES):
+        expected = [any(needle in line for needle in needles) for line in table.lowered[:len(table)]]
+        assert _containing(table, codes, needles).tolist() == expected
+
+
+def test_cue_shares_are_the_share_of_a_lines_words_in_each_cue_list() -> None:
+    from pressline.clean import analyse_batch
+    from pressline.linefeatures import _cues, feature_names
+
+    lines = ["* Click to share on Facebook (Opens in new window) Facebook",
+             "The council shared its plans with residents on Tuesday, officials said."]
+    batch = analyse_batch(["\n".join(lines)])
+    names = feature_names()
+    for name, words in _cues().items():
+        expected = [sum(word in words for word in line.lower().split()) / len(line.split()) for line in lines]
+        assert batch.features[:, names.index(f"{name}_share")].tolist() == np.float32(expected).tolist()
+    assert batch.features[0, names.index("widget_words_share")] > batch.features[1, names.index("widget_words_share")]
