@@ -43,7 +43,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 DATATROVE_SAMPLE = 5_000
 RSS_INTERVAL = 0.2
 # Task names of the flow, by the stage `flows.pipeline._timed` books them under.
-STAGES = ("ingest", "clean", "extract", "validate", "dedup", "load")
+STAGES = ("ingest", "clean", "extract", "validate", "signatures", "dedup", "load")
 
 
 # ---------------------------------------------------------------------------------------------

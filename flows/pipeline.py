@@ -1,8 +1,8 @@
 """The pressline Prefect flow: one flow run per `pressline run`, one task run per batch.
 
 A batch task takes a list of input files (hundreds of documents) through every engine stage
-in `pressline/` and leaves its tables in a checkpoint under staging; only a small report
-travels back. So batches run side by side on any task runner (threads, a local process
+in `pressline/` (each stage a nested task run: ingest, clean, extract, validate, signatures,
+load) and leaves its tables in a checkpoint under staging; only a small report travels back. So batches run side by side on any task runner (threads, a local process
 pool, a Dask cluster) without documents crossing processes, Prefect's per-task bookkeeping
 stays a small share of the run, and a run that re-does a failed one's work finds the
 finished batches: the task's cache key is the batch's input hash (see `pipeline.batch_key`).
@@ -14,8 +14,9 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any, Callable
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
@@ -26,6 +27,7 @@ from prefect.futures import as_completed
 from prefect.states import Failed, State
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import quote
 
 from pressline import __version__, dedup, ingest, load, pipeline, schema
 from pressline.lock import LockBusy, WarehouseLock
@@ -149,8 +151,25 @@ def batch_task(batch_no: int, key: str, sources: list[ingest.Source], staging_ro
     if checkpoint.done():
         return {"report": checkpoint.summary(), "worker": _worker(), "resumed": True}
     report = pipeline.process_batch(sources, ingested_at, options, suite_validator(suite),
-                                    checkpoint, run_id, run_name=f"{run_id}-batch-{batch_no:06d}")
+                                    checkpoint, run_id, run_name=f"{run_id}-batch-{batch_no:06d}",
+                                    run_stage=partial(_run_stage_task, batch_no))
     return {"report": report.to_json(), "worker": _worker(), "resumed": False}
+
+
+def _stage(batch_no: int, function: Callable[..., Any], arguments: tuple) -> Any:
+    return function(*arguments)
+
+
+# Each stage of a batch is a task run of its own inside the batch's (ingest-3, clean-3, ...), so the
+# UI shows where a batch spends its time. They run in the batch's process and hand their results on
+# in memory: nothing cached or persisted, and the documents are quoted so Prefect does not walk them.
+STAGE_TASKS = {stage: task(_stage, name=stage, task_run_name=f"{stage}-{{batch_no}}", cache_policy=NO_CACHE,
+                           persist_result=False)
+               for stage in pipeline.STAGES}
+
+
+def _run_stage_task(batch_no: int, stage: str, function: Callable[..., Any], *arguments: Any) -> Any:
+    return STAGE_TASKS[stage](batch_no, function, quote(arguments))
 
 
 def _worker() -> str:

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+import sys
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -49,7 +51,7 @@ def _prefect_environment(home: Path, verbose: bool) -> None:
     """
     from flows.ops import api_url_if_ui_running
 
-    os.environ.setdefault("PREFECT_HOME", str(home.resolve()))
+    os.environ["PREFECT_HOME"] = str(home.resolve())  # the option (or PREFECT_HOME, its default)
     if "PREFECT_API_URL" not in os.environ and (url := api_url_if_ui_running(home.resolve())):
         os.environ["PREFECT_API_URL"] = url
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -189,8 +191,9 @@ def run(
     try:
         if task_runner_kind not in ("process", "dask"):
             raise UsageProblem(f"--task-runner must be 'process' or 'dask', not '{task_runner_kind}'")
+        # Absolute, so that Dask workers on other machines (or in other folders) find the same files.
         raw_dir, staging_dir, warehouse_dir, expectations_dir = (
-            _local_path(value) for value in (raw_dir, staging_dir, warehouse_dir, expectations_dir))
+            _local_path(value).resolve() for value in (raw_dir, staging_dir, warehouse_dir, expectations_dir))
         _check_directories(raw_dir, staging_dir, warehouse_dir, expectations_dir)
     except UsageProblem as problem:
         _fail(str(problem))
@@ -328,5 +331,23 @@ def schema_command() -> None:
     typer.echo(schema.markdown())
 
 
+def main(argv: list[str] | None = None) -> None:
+    """The console entry point: a usage error is one line with a pointer to --help, exit 2,
+    not Click's boxed usage screen. With no arguments at all, the help screen."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="pressline", standalone_mode=not args)
+    except typer.TyperException as problem:
+        context = getattr(problem, "ctx", None)
+        where = context.command_path if context is not None else "pressline"
+        errors.print(f"[bold red]error:[/] {escape(problem.format_message())} (see '{where} --help')",
+                     soft_wrap=True, highlight=False)
+        code = problem.exit_code
+    except typer.Abort:
+        errors.print("aborted")
+        code = 1
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":
-    app()
+    main()

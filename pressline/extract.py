@@ -38,15 +38,13 @@ _TIME = re.compile(r"(?<![\d:])" + rules_data.fragment("TIME"), re.IGNORECASE)
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE
 )
-_BYLINE_PREFIX = re.compile(
-    r"^(?:by|written by|posted by|reported by|story by|words by|text by|authors?:|作者[:：])\s*", re.IGNORECASE
-)
+_BYLINE_PREFIX = re.compile(r"^" + rules_data.fragment("BYLINE_PREFIX") + r"\s*", re.IGNORECASE)
 _NAME_SEPARATORS = re.compile(r"\s*(,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 # "Cao Yin in Beijing", "Sara Harberson In": a place or category after the name.
 _PLACE_SUFFIX = re.compile(r"\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
 _PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|de|da|van|von|der|le|la|bin|al))*$")
-_UPDATED_LABEL = re.compile(r"^(?:updated|published|posted|last updated|date)\b", re.IGNORECASE)
+_DATE_LABEL = re.compile(r"^" + rules_data.fragment("DATE_LABEL") + r"\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
 _COPYRIGHT_HOLDER = re.compile(
     r"^(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*(?:[-–]\s*\d{0,4})?\s*)?(?P<holder>[^.|]*?)\s*"
@@ -641,7 +639,7 @@ def _outlet_from_byline(byline: str) -> str | None:
     if parenthesised:
         return parenthesised.group(1).strip()
     for segment in [part.strip(" \u00a0") for part in byline.split("|")][1:]:
-        if not segment or _UPDATED_LABEL.match(segment) or _ISSUE_REF.match(segment) or _DATE.search(segment):
+        if not segment or _DATE_LABEL.match(segment) or _ISSUE_REF.match(segment) or _DATE.search(segment):
             continue
         return segment
     return None

@@ -1,7 +1,11 @@
 """Shared fixtures: the seed dumps shipped in raw/ and their hand-labelled gold."""
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +15,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"
 SEEDS_GOLD = Path(__file__).parent / "data" / "seeds_gold.jsonl"
+# Prefect keeps its database and task results under PREFECT_HOME (set before anything imports Prefect):
+# a fresh one per test session, so the tests write nothing outside the checkout and a cached batch
+# result never outlives the session.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="pressline-tests-prefect-")
+atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
 
 def load_seed_gold() -> list[dict]:
@@ -19,6 +28,12 @@ def load_seed_gold() -> list[dict]:
 
 def seed_text(gold: dict) -> str:
     return (ROOT / gold["file"]).read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _restore_prefect_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pressline run --prefect-home` sets PREFECT_HOME for the process; undo that after each test."""
+    monkeypatch.setenv("PREFECT_HOME", os.environ["PREFECT_HOME"])
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.dataset as ds
 import pytest
 from typer.testing import CliRunner
 
-from pressline.cli import app
-from tests.conftest import RAW, ROOT
+from pressline.cli import app, main
+from tests.conftest import RAW, ROOT, load_seed_gold
 
 runner = CliRunner()
 
@@ -38,6 +39,80 @@ def test_serve_without_a_server_is_one_clear_line(tmp_path: Path, monkeypatch) -
                                  str(ROOT / "expectations"), "--prefect-home", str(tmp_path / "p")])
     assert result.exit_code == 2
     assert "pressline ui" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("argv", [["run", "--batch-size", "0"], ["run", "--bogus"], ["clean"], ["frob"]])
+def test_usage_errors_are_one_line_pointing_to_help(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "--help" in lines[0], lines
+
+
+def test_run_hands_the_flow_absolute_folders_and_the_chosen_runner(tmp_path: Path, monkeypatch) -> None:
+    """Relative folders become absolute (a Dask worker elsewhere must find the same files)."""
+    import flows.pipeline
+
+    calls = []
+
+    def capture(*args, **kwargs):
+        calls.append((args, kwargs))
+        raise OSError(5, "stopped by the test")
+
+    monkeypatch.setattr(flows.pipeline, "run_pipeline", capture)
+    shutil.copytree(RAW, tmp_path / "raw")
+    shutil.copytree(ROOT / "expectations", tmp_path / "expectations")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
+    for flags, runner_arguments in ((["--task-runner", "dask", "--workers", "2"], ("dask", 2, None)),
+                                    (["--dask-address", "tcp://10.0.0.5:8786"], ("dask", os.cpu_count() or 1,
+                                                                                 "tcp://10.0.0.5:8786")),
+                                    (["--workers", "1"], ("process", 1, None))):
+        assert runner.invoke(app, ["run", *flags]).exit_code == 1
+        arguments, parameters = calls.pop()
+        assert arguments == runner_arguments
+        root = tmp_path.resolve()
+        assert {name: parameters[name] for name in ("raw_dir", "staging_dir", "warehouse_dir", "expectations_dir")} \
+            == {f"{folder}_dir": str(root / folder) for folder in ("raw", "staging", "warehouse", "expectations")}
+
+
+def test_serve_hands_its_schedule_and_folders_to_prefect(tmp_path: Path, monkeypatch) -> None:
+    import flows.ops
+
+    calls = []
+    monkeypatch.setattr(flows.ops, "serve", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / ".prefect"))
+    folders = [tmp_path / name for name in ("s", "w")]
+    common = ["--raw-dir", str(RAW), "--staging-dir", str(folders[0]), "--warehouse-dir", str(folders[1]),
+              "--expectations-dir", str(ROOT / "expectations")]
+    assert runner.invoke(app, ["serve", *common]).exit_code == 0
+    assert runner.invoke(app, ["serve", *common, "--cron", "*/10 * * * *", "--name", "ten"]).exit_code == 0
+    assert calls == [(("0 * * * *", RAW, *folders, ROOT / "expectations"), {"name": "pressline"}),
+                     (("*/10 * * * *", RAW, *folders, ROOT / "expectations"), {"name": "ten"})]
+
+
+@pytest.mark.filterwarnings("ignore:Logger 'prefect.flow_runs' attempted to send logs")
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch) -> None:
+    import io
+    import logging
+
+    from rich.console import Console
+
+    import pressline.cli
+    from flows.pipeline import PROGRESS_KEY
+
+    def shown(terminal: bool) -> str:
+        screen = io.StringIO()
+        monkeypatch.setattr(pressline.cli, "console", Console(file=screen, force_terminal=terminal, width=100))
+        with pressline.cli._progress_display():
+            logging.getLogger("prefect.flow_runs").info("Batch 1/3 done: 400 of 1200 input files",
+                                                        extra={PROGRESS_KEY: (400, 1200)})
+        return screen.getvalue()
+
+    assert "400/1200" in shown(terminal=True) and "\x1b[" in shown(terminal=True)
+    assert shown(terminal=False) == "Batch 1/3 done: 400 of 1200 input files\n"
 
 
 def test_missing_raw_dir_is_one_clear_line(tmp_path: Path) -> None:
@@ -121,11 +196,19 @@ def test_clean_on_a_missing_file(tmp_path: Path) -> None:
 def test_pressline_run_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     shutil.copytree(RAW, tmp_path / "raw")
     shutil.copytree(ROOT / "expectations", tmp_path / "expectations")
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / ".prefect")}
-    env.pop("PREFECT_API_URL", None)
+    env = {name: value for name, value in os.environ.items() if name not in ("PREFECT_HOME", "PREFECT_API_URL")}
     result = subprocess.run([sys.executable, "-m", "pressline.cli", "run"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "articles written" in result.stdout and "Traceback" not in result.stdout + result.stderr
     assert "database is locked" not in result.stderr
-    assert list((tmp_path / "warehouse" / "articles").rglob("*.parquet"))
+    articles = ds.dataset(tmp_path / "warehouse" / "articles", format="parquet", partitioning="hive").to_table()
+    rows = {row["source_path"]: row for row in articles.to_pylist()}
+    gold = load_seed_gold()
+    assert set(rows) == {seed["file"].removeprefix("raw/") for seed in gold}
+    for seed in gold:
+        row = rows[seed["file"].removeprefix("raw/")]
+        assert row["body"].split("\n\n") == seed["body_lines"]
+        assert (row["title"], row["publisher"], row["authors"] or []) == (
+            seed["title"], seed["publisher"], seed["authors"] or [])
+    assert (tmp_path / ".prefect" / "prefect.db").is_file()  # the embedded API's SQLite, inside the project

@@ -1,7 +1,9 @@
-"""End to end: the real Prefect flow (embedded API in a temp PREFECT_HOME) on temp copies of the seeds."""
+"""End to end: the real Prefect flow (Prefect's test API, PREFECT_HOME a temp folder: see conftest) on temp
+copies of the seeds."""
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -266,6 +268,12 @@ def test_the_run_leaves_artifacts_and_data_docs(first_run: dict, workspace: Path
     report = next(artifact.data for artifact in found
                   if artifact.key == "pressline-report" and first_run["run_id"] in artifact.data)
     assert "Removed lines by reason" in report and "body_min_words" in report and "Slowest stage" in report
+    counts = next(json.loads(artifact.data) for artifact in found
+                  if artifact.key == "pressline-counts" and first_run["run_id"] in (artifact.description or ""))
+    rows = {row["what"]: row["rows"] for row in counts}
+    assert {name: rows[f"table {name}"] for name in ("articles", "quarantine", "rejected")} == {
+        "articles": 6, "quarantine": 1, "rejected": 2}
+    assert rows["publisher China Daily USA"] == 2 and rows["publisher Beijing Review"] == 1
     docs = workspace / "warehouse" / "_docs" / first_run["run_id"] / "index.html"
     assert docs.is_file() and str(docs) in report
 
@@ -276,5 +284,30 @@ def test_only_io_errors_are_retried() -> None:
     from flows.pipeline import _is_io_error, batch_task, plan_task
 
     assert batch_task.retries == plan_task.retries == 3
+    assert batch_task.retry_delay_seconds == plan_task.retry_delay_seconds == [1, 2, 4]
+    assert batch_task.retry_jitter_factor == plan_task.retry_jitter_factor == 0.5
     assert _is_io_error(batch_task, None, Failed(data=OSError(5, "Input/output error")))
     assert not _is_io_error(batch_task, None, Failed(data=ValueError("expectation suite is not valid JSON")))
+
+
+def test_a_batch_that_hits_an_io_error_once_is_retried_and_the_run_completes(harness, tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    from pressline import pipeline
+
+    shutil.copytree(RAW, tmp_path / "raw")
+    # Content no other test has, so no cached batch result stands in for the retried one.
+    (tmp_path / "raw" / "unique.txt").write_text(f"{SHORT_PAGE}{PARAGRAPH} ({tmp_path.name})\n", encoding="utf-8")
+    process_batch, calls = pipeline.process_batch, []
+
+    def flaky_once(*args, **kwargs):
+        calls.append(len(args[0]))
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+        return process_batch(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "process_batch", flaky_once)
+    summary = pressline_flow(raw_dir=str(tmp_path / "raw"), staging_dir=str(tmp_path / "staging"),
+                             warehouse_dir=str(tmp_path / "warehouse"), expectations_dir=str(ROOT / "expectations"))
+    assert calls == [6, 6]
+    assert summary["articles"] + summary["quarantined"] + summary["rejected"] == 6
+    assert len(table(tmp_path, "articles")) == summary["articles"]

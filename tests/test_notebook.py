@@ -61,5 +61,12 @@ def test_plain_readers_agree_on_the_tables(warehouse: Path) -> None:
     polars_frame = pl.read_parquet(f"{warehouse}/articles/**/*.parquet", hive_partitioning=True)
     assert pandas_rows == arrow_rows == duck[0] == duck[1] == polars_frame.height == 5
     assert str(polars_frame.schema["published_at"]) == "Datetime(time_unit='us', time_zone='UTC')"
+    described = duckdb.sql(f"describe select * from read_parquet('{warehouse}/articles/**/*.parquet', "
+                           "hive_partitioning=true)").fetchall()
+    duck_types = {row[0]: row[1] for row in described}
+    assert {name: duck_types[name] for name in ("published_at", "published_date", "authors", "word_count")} == {
+        "published_at": "TIMESTAMP WITH TIME ZONE", "published_date": "DATE", "authors": "VARCHAR[]",
+        "word_count": "INTEGER"}
+    assert len(duck_types) == len(described)  # no partition key shares a name with a column
     assert set(os.listdir(warehouse / "articles")) == {"publisher_key=beijing-review", "publisher_key=china-daily-usa",
                                                       "publisher_key=unknown"}

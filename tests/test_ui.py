@@ -27,6 +27,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.ops import STATE_FILE, OpsError, api_url_if_ui_running, serve, start_ui
+from pressline.pipeline import STAGES
 from tests.conftest import RAW, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -143,13 +144,16 @@ def client(server: Server) -> Iterator[SyncPrefectClient]:
 
 @pytest.fixture(scope="module")
 def cli_run(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Child, Path]]:
-    """`pressline run` in a subprocess with PREFECT_API_URL set, as the CLI does while `pressline ui` is up."""
+    """`pressline run` in a subprocess of the project whose `pressline ui` is up, with no PREFECT_API_URL:
+    the CLI finds the server by itself (else the run goes to an embedded API and `flow_run` finds nothing)."""
     root = workspace(tmp_path_factory.mktemp("cli-run") / "w")
+    environment = child_env(server, root / ".prefect")
+    del environment["PREFECT_API_URL"], environment["PREFECT_HOME"]
     child = Child.start(
         ["-m", "pressline.cli", "run", "--raw-dir", str(root / "raw"), "--staging-dir", str(root / "staging"),
          "--warehouse-dir", str(root / "warehouse"), "--expectations-dir", str(ROOT / "expectations"),
-         "--batch-size", str(BATCH_SIZE)],
-        root, child_env(server, root / ".prefect"))
+         "--batch-size", str(BATCH_SIZE), "--prefect-home", str(server.home)],
+        root, environment)
     try:
         yield child, root
     finally:
@@ -209,11 +213,20 @@ def test_the_run_is_completed_on_the_server_with_every_task(flow_run: FlowRun,
     assert all(task.state is not None and task.state.is_completed() for task in tasks)
     batches = -(-sum(path.is_file() for path in RAW.rglob("*")) // BATCH_SIZE)
     assert batches > 1
-    expected = {"batch": batches, "plan": 1, "dedup": 1, "publish": 1}
+    expected = {"batch": batches, "plan": 1, "dedup": 1, "publish": 1} | {stage: batches for stage in STAGES}
     counts = Counter(task.name.split("-")[0] for task in tasks)
     assert {name: counts[name] for name in expected} == expected
     assert {task.name for task in tasks if task.name.startswith("batch-")} == {
         f"batch-{batch}" for batch in range(batches)}
+    assert {task.name for task in tasks if task.name.startswith("clean-")} == {
+        f"clean-{batch}" for batch in range(batches)}
+
+
+def test_a_run_without_a_terminal_prints_a_line_per_batch(flow_run: FlowRun, cli_run: tuple[Child, Path]) -> None:
+    output = cli_run[0].output()
+    batches = -(-sum(path.is_file() for path in RAW.rglob("*")) // BATCH_SIZE)
+    assert [line.split(":")[0] for line in output.splitlines() if line.startswith("Batch ")] == [
+        f"Batch {done}/{batches} done" for done in range(1, batches + 1)]
 
 
 def test_api_url_is_found_while_the_server_answers_not_from_a_stale_file(server: Server, tmp_path: Path) -> None:
