@@ -95,7 +95,7 @@ class RunReport:
             lines += ["", f"Slowest stage: **{slowest[0][0]}** ({slowest[0][1]:.2f} s)."]
         lines += ["", "## Outputs", "", f"- warehouse: `{warehouse}`"]
         if docs_index is not None:
-            lines += [f"- Great Expectations Data Docs: `{docs_index}`"]
+            lines += [f"- Great Expectations Data Docs: [{docs_index}]({docs_index.resolve().as_uri()})"]
         return "\n".join(lines) + "\n"
 
 

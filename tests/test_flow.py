@@ -275,7 +275,7 @@ def test_the_run_leaves_artifacts_and_data_docs(first_run: dict, workspace: Path
         "articles": 6, "quarantine": 1, "rejected": 2}
     assert rows["publisher China Daily USA"] == 2 and rows["publisher Beijing Review"] == 1
     docs = workspace / "warehouse" / "_docs" / first_run["run_id"] / "index.html"
-    assert docs.is_file() and str(docs) in report
+    assert docs.is_file() and f"[{docs}]({docs.resolve().as_uri()})" in report
 
 
 def test_only_io_errors_are_retried() -> None:
