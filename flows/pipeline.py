@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
@@ -30,6 +31,7 @@ from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from pressline import __version__, dedup, ingest, load, pipeline, schema
+from pressline.linefeatures import LineCensus
 from pressline.lock import LockBusy, WarehouseLock
 from pressline.report import RunReport
 from pressline.validate import ArticleValidator, BatchValidator
@@ -145,15 +147,31 @@ def _batch_cache_key(context, parameters: dict) -> str:
 @task(name="batch", task_run_name="batch-{batch_no}", cache_key_fn=_batch_cache_key,
       cache_expiration=BATCH_CACHE_EXPIRATION, persist_result=True, result_serializer="json", **IO_RETRIES)
 def batch_task(batch_no: int, key: str, sources: list[ingest.Source], staging_root: Path, run_id: str,
-               ingested_at: datetime, options: ingest.IngestOptions, suite: Path) -> dict:
+               ingested_at: datetime, options: ingest.IngestOptions, suite: Path, census: Path | None) -> dict:
     """Ingest, clean, extract, validate and stage one batch, unless its checkpoint is already there."""
     checkpoint = load.BatchCheckpoint(staging_root, key)
     if checkpoint.done():
         return {"report": checkpoint.summary(), "worker": _worker(), "resumed": True}
     report = pipeline.process_batch(sources, ingested_at, options, suite_validator(suite),
                                     checkpoint, run_id, run_name=f"{run_id}-batch-{batch_no:06d}",
-                                    run_stage=partial(_run_stage_task, batch_no))
+                                    run_stage=partial(_run_stage_task, batch_no),
+                                    census=_run_census(census) if census else None)
     return {"report": report.to_json(), "worker": _worker(), "resumed": False}
+
+
+@task(name="census", task_run_name="census-{batch_no}", cache_policy=NO_CACHE, **IO_RETRIES)
+def census_task(batch_no: int, sources: list[ingest.Source], ingested_at: datetime, options: ingest.IngestOptions,
+                part: Path) -> dict:
+    """Count the batch's lines for the run's census (see `_take_census`)."""
+    started = time.perf_counter()
+    pipeline.census_batch(sources, ingested_at, options).save(part)
+    return {"worker": _worker(), "seconds": time.perf_counter() - started}
+
+
+@lru_cache(maxsize=1)
+def _run_census(folder: Path) -> LineCensus:
+    """The run's census, memory-mapped once per worker process."""
+    return LineCensus.load(folder)
 
 
 def _stage(batch_no: int, function: Callable[..., Any], arguments: tuple) -> Any:
@@ -342,9 +360,12 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
     """
     logger = get_run_logger()
     batches = [sources[first:first + batch_size] for first in range(0, len(sources), batch_size)]
-    keys = [pipeline.batch_key(batch, fingerprints, options, suite) for batch in batches]
+    lanes: dict[str, float] = {}
+    census = _take_census(batches, staging, started_at, options, outcome, lanes) if len(batches) > 1 else None
+    digest = LineCensus.load(census).digest() if census else ""
+    keys = [pipeline.batch_key(batch, fingerprints, options, suite, digest) for batch in batches]
     arguments = [dict(batch_no=number, key=key, sources=batch, staging_root=staging.root, run_id=staging.run_id,
-                      ingested_at=started_at, options=options, suite=suite)
+                      ingested_at=started_at, options=options, suite=suite, census=census)
                  for number, (batch, key) in enumerate(zip(batches, keys))]
     fresh = batch_task.with_options(refresh_cache=True)
     tasks = [batch_task if load.BatchCheckpoint(staging.root, key).done() else fresh for key in keys]
@@ -363,7 +384,6 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
     missing = [number for number, key in enumerate(keys) if not load.BatchCheckpoint(staging.root, key).done()]
     if missing:
         raise RuntimeError(f"the checkpoints of batches {missing} disappeared from {staging.root} during the run")
-    lanes: dict[str, float] = {}
     for number, key in enumerate(keys):
         result = results[number]
         report = RunReport.from_json(result["report"])
@@ -378,6 +398,31 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
     if outcome.batches_resumed:
         logger.info("Resumed %d of %d batches from an earlier run's checkpoints", outcome.batches_resumed,
                     len(batches))
+
+
+def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, started_at: datetime,
+                 options: ingest.IngestOptions, outcome: _Outcome, lanes: dict[str, float]) -> Path:
+    """Count in how many of the run's documents each line occurs, before any batch is cleaned.
+
+    The batches count their lines side by side; their counts are merged here in batch order
+    (bounded: see `LineCensus.merged`) and saved where every batch reads it, so whether a line
+    is site template does not depend on which batch its pages fell in.
+    """
+    folder = staging.directory / "census"
+    parts = [folder / f"batch-{number:06d}" for number in range(len(batches))]
+    futures = [census_task.submit(batch_no=number, sources=batch, ingested_at=started_at, options=options,
+                                  part=part) for number, (batch, part) in enumerate(zip(batches, parts))]
+    for future in futures:
+        result = future.result()
+        lanes[result["worker"]] = lanes.get(result["worker"], 0.0) + result["seconds"]
+        outcome.report.add_time("census", result["seconds"])
+    merging = time.perf_counter()
+    LineCensus.merged(LineCensus.load(part) for part in parts).save(folder / "run")
+    for part in parts:
+        shutil.rmtree(part)
+    outcome.critical_seconds += time.perf_counter() - merging
+    get_run_logger().info("Line census of %d batches taken", len(batches))
+    return folder / "run"
 
 
 def _batch_result(state: State) -> dict:

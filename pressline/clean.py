@@ -28,7 +28,14 @@ import numpy as np
 
 from pressline import linetable
 from pressline import rules as rules_data
-from pressline.linefeatures import LineMemory, RuleLayer, batch_features, feature_names, max_span, word_sets
+from pressline.linefeatures import (
+    LineCensus,
+    RuleLayer,
+    batch_features,
+    feature_names,
+    max_span,
+    word_sets,
+)
 from pressline.linemodel import Decoding, LineModel, default_model
 from pressline.linetable import LineTable, word_count
 
@@ -441,31 +448,34 @@ def clean(text: str, rules: RuleSet | None = None) -> CleanedDocument:
     return clean_many([text], rules)[0]
 
 
-def clean_many(texts: list[str], rules: RuleSet | None = None, memory: LineMemory | None = None,
+def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensus | None = None,
                model: LineModel | None = None) -> list[CleanedDocument]:
     """Clean a batch: rules, then the line model over the batch's features, then decoding.
 
-    `memory` carries cross-document line counts from batch to batch of one run (a fresh
-    one per call when omitted); `model` defaults to the one shipped in the package. Every
-    document of the batch is counted in the memory before any is judged; the work itself goes
-    SUB_BATCH documents at a time, so its arrays stay small enough for the processor's caches.
+    `census` counts the documents of the whole run that contain each line (the flow takes it
+    before cleaning any batch); without one, the batch's own documents are counted. `model`
+    defaults to the one shipped in the package. The work goes SUB_BATCH documents at a time,
+    so its arrays stay small enough for the processor's caches.
     """
     rules = rules or default_rules()
-    memory = memory if memory is not None else LineMemory()
     model = model or default_model()
     parts = [_rule_pass(texts[first:first + SUB_BATCH], rules) for first in range(0, len(texts), SUB_BATCH)]
-    keys = [memory.keys(lines.lowered) for lines, _ in parts]
-    for (lines, _), part_keys in zip(parts, keys):
-        _add_documents(memory, part_keys, lines.offsets)
+    if census is None:
+        census = LineCensus.merged([LineCensus.of_documents(lines.key_hashes, lines.offsets) for lines, _ in parts])
     documents = []
-    for (lines, layer), part_keys in zip(parts, keys):
-        elsewhere = memory.seen_elsewhere(part_keys)
+    for lines, layer in parts:
+        elsewhere = census.documents_with(lines.key_hashes) - 1
         batch = AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere))
         if model is None or not len(lines):
             documents += batch.documents(batch.rule_reasons)
         else:
             documents += label_batch(batch, model.probabilities(batch.features, batch.offsets), model.decoding)
     return documents
+
+
+def census_of(texts: list[str]) -> LineCensus:
+    """The census of these documents' lines (what the flow takes of each batch before cleaning)."""
+    return LineCensus.of_documents(*linetable.key_hashes(texts))
 
 
 @dataclass(slots=True)
@@ -492,21 +502,12 @@ class AnalysedBatch:
                 for low, high in zip(bounds, bounds[1:])]
 
 
-def analyse_batch(texts: list[str], rules: RuleSet | None = None, memory: LineMemory | None = None,
-                  batch_size: int | None = None) -> AnalysedBatch:
-    """The rule layer and the features of `texts` in one piece (for training and benchmarks).
-    `batch_size`: count lines across documents as a run cleaning `texts` in batches of that
-    size would, so the features are the ones `clean_many` computes batch by batch."""
-    memory = memory if memory is not None else LineMemory()
+def analyse_batch(texts: list[str], rules: RuleSet | None = None, census: LineCensus | None = None) -> AnalysedBatch:
+    """The rule layer and the features of `texts` in one piece (for training and benchmarks):
+    the features `clean_many` computes in a run over `texts` (their census by default)."""
     lines, layer = _rule_pass(texts, rules or default_rules())
-    keys = memory.keys(lines.lowered)
-    bounds = lines.offsets
-    counts = [np.zeros(0, np.float32)]
-    for first in range(0, len(texts), batch_size or max(len(texts), 1)):
-        last = min(first + (batch_size or len(texts)), len(texts))
-        _add_documents(memory, keys, bounds[first:last + 1])
-        counts.append(memory.seen_elsewhere(keys[bounds[first]:bounds[last]]))
-    elsewhere = np.concatenate(counts)
+    census = census if census is not None else LineCensus.of_documents(lines.key_hashes, lines.offsets)
+    elsewhere = census.documents_with(lines.key_hashes) - 1
     return AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere))
 
 
@@ -517,13 +518,6 @@ def _rule_pass(texts: list[str], rules: RuleSet) -> tuple[LineTable, RuleLayer]:
     prose = _prose(lines)
     _apply_continuations(lines, rules, rule, prose)
     return lines, _rule_layer(lines, rule, prose)
-
-
-def _add_documents(memory: LineMemory, keys: list[str], offsets: np.ndarray) -> None:
-    """Count the documents between consecutive `offsets` (line indices into `keys`) in the memory."""
-    bounds = offsets.tolist()
-    for low, high in zip(bounds, bounds[1:]):
-        memory.add_document(keys[low:high])
 
 
 def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> RuleLayer:

@@ -6,15 +6,17 @@ of documents per second on one core, so the features come from the batch's `Line
 whole batch, not from line-by-line Python. The features follow jusText and boilerpipe,
 adapted to text: length, stopword density, sentence shape, capitalisation, digits, links,
 position, the rule layer's verdict, neighbours at ±1/±2/±5/±10 lines, and how often a line
-recurs inside the page and across the run (`LineMemory`).
+recurs inside the page and across the run (`LineCensus`).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import repeat
+from pathlib import Path
 
 import numpy as np
 
@@ -39,38 +41,83 @@ class RuleLayer:
         self.body = np.fromiter(map("body".__eq__, self.labels), bool, len(self.labels))
 
 
-@dataclass(slots=True)
-class LineMemory:
-    """How many documents of the run contained each line, in bounded memory.
+# Keys a merged census holds at most (16 bytes each with the merge's scratch; about 32 MB at most).
+CENSUS_CAPACITY = 2_000_000
 
-    A line that many pages share is site or platform template (CCNet's paragraph hashes).
-    Keys are the lower-cased line cut to `key_chars`; when more than `capacity` are held,
-    lines seen in a single document are forgotten first, so memory stays bounded.
+
+@dataclass(frozen=True, slots=True)
+class LineCensus:
+    """How many documents of a run contain each line, by key hash (`linetable.key_hashes`; CCNet's paragraph hashes):
+    a line that many pages share is site or platform template.
+
+    The flow takes it over every input of the run before any document is cleaned, so a
+    document's features do not depend on the batch it is in or on `--batch-size`. Sorted
+    hashes with their counts, merged in a fixed order within `CENSUS_CAPACITY` keys.
     """
 
-    capacity: int = 200_000
-    key_chars: int = 120
-    counts: Counter[str] = field(default_factory=Counter)
+    hashes: np.ndarray
+    counts: np.ndarray
 
-    def keys(self, lowered: list[str]) -> list[str]:
-        """The memory's keys of a document's lower-cased lines."""
-        cut = self.key_chars
-        return [line[:cut] for line in lowered]
+    @classmethod
+    def empty(cls) -> LineCensus:
+        return cls(np.zeros(0, np.uint64), np.zeros(0, np.uint32))
 
-    def add_document(self, keys: list[str]) -> None:
-        self.counts.update(set(keys))
-        if len(self.counts) > self.capacity:
-            self._evict()
+    @classmethod
+    def of_documents(cls, hashes: np.ndarray, offsets: np.ndarray) -> LineCensus:
+        """The census of documents whose line hashes are `hashes[offsets[k]:offsets[k + 1]]`."""
+        bounds = offsets.tolist()
+        distinct = [np.unique(hashes[low:high]) for low, high in zip(bounds, bounds[1:])]
+        merged, counts = np.unique(np.concatenate(distinct) if distinct else hashes[:0], return_counts=True)
+        return cls(merged, counts.astype(np.uint32))
 
-    def _evict(self) -> None:
-        for threshold in range(1, 1 << 30):
-            self.counts = Counter({key: count for key, count in self.counts.items() if count > threshold})
-            if len(self.counts) <= self.capacity // 2:
-                return
+    @classmethod
+    def merged(cls, parts: Iterable[LineCensus], capacity: int = CENSUS_CAPACITY) -> LineCensus:
+        """One census of many, in their order. Within `capacity` keys it is exact; beyond, keys
+        seen in one document so far are forgotten first (a later sighting then counts one short)."""
+        total, pending, size = cls.empty(), [], 0
+        for part in parts:
+            pending.append(part)
+            size += part.hashes.size
+            if size >= capacity:
+                total, pending, size = cls._combined([total, *pending], capacity), [], 0
+        return cls._combined([total, *pending], capacity).repeated()
 
-    def seen_elsewhere(self, keys: list[str]) -> np.ndarray:
-        """For each line of a document already added: how many other documents had it."""
-        return np.fromiter(map(self.counts.get, keys, repeat(1)), np.float32, len(keys)) - 1
+    @classmethod
+    def _combined(cls, parts: list[LineCensus], capacity: int) -> LineCensus:
+        hashes, inverse = np.unique(np.concatenate([part.hashes for part in parts]), return_inverse=True)
+        counts = np.bincount(inverse, weights=np.concatenate([part.counts for part in parts]),
+                             minlength=hashes.size).astype(np.uint32)
+        if hashes.size > capacity:
+            keep = np.sort(np.lexsort((hashes, -counts.astype(np.int64)))[:capacity])
+            hashes, counts = hashes[keep], counts[keep]
+        return cls(hashes, counts)
+
+    def repeated(self) -> LineCensus:
+        """Only the keys in two or more documents: a key that is missing counts one (its own)."""
+        many = self.counts > 1
+        return LineCensus(self.hashes[many], self.counts[many])
+
+    def documents_with(self, hashes: np.ndarray) -> np.ndarray:
+        """For each line hash: how many documents of the run contain the line (at least 1)."""
+        if not self.hashes.size:
+            return np.ones(hashes.size, np.float32)
+        position = np.minimum(np.searchsorted(self.hashes, hashes), self.hashes.size - 1)
+        return np.where(self.hashes[position] == hashes, self.counts[position], 1).astype(np.float32)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "hashes.npy", self.hashes, allow_pickle=False)
+        np.save(folder / "counts.npy", self.counts, allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LineCensus:
+        """Memory-mapped: worker processes on one machine share the pages."""
+        return cls(np.load(folder / "hashes.npy", mmap_mode="r", allow_pickle=False),
+                   np.load(folder / "counts.npy", mmap_mode="r", allow_pickle=False))
+
+    def digest(self) -> str:
+        return hashlib.sha256(np.ascontiguousarray(self.hashes).tobytes()
+                              + np.ascontiguousarray(self.counts).tobytes()).hexdigest()[:32]
 
 
 @cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import chain, compress
@@ -73,6 +74,7 @@ class LineTable:
     joined_lower: str         # lowered lines (per character, see `_lower_table`), each followed by "\n"
     lower_starts: np.ndarray  # where each line starts in `joined_lower` (lower-casing keeps lengths)
     in_sets: dict[frozenset[str], np.ndarray]  # per set of `build`'s word_sets: the line's words in it
+    key_hashes: np.ndarray    # the line's census key hash (see `key_hashes`)
 
     @property
     def sizes(self) -> np.ndarray:
@@ -152,19 +154,7 @@ def _sentence_break() -> re.Pattern[str]:
 def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ...] = ()) -> LineTable:
     """The lines of `texts` (split at "\n", stripped, blank ones left out) and their columns.
     `marks`: characters to count per line; `word_sets`: sets whose tokens to count per line."""
-    split = [text.split("\n") for text in texts]
-    raw = list(chain.from_iterable(split))
-    stripped = list(map(str.strip, raw))
-    kept_raw = list(compress(raw, stripped))
-    lines = list(compress(stripped, stripped))
-    raw_sizes = np.fromiter(map(len, split), np.int64, len(texts))
-    nonblank = np.fromiter(map(bool, stripped), bool, len(stripped))
-    raw_offsets = np.concatenate(([0], np.cumsum(raw_sizes)))
-    counts = np.add.reduceat(nonblank, raw_offsets[:-1]) if texts else np.zeros(0, np.int64)
-    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    raw_index = np.flatnonzero(nonblank)
-    doc_of_line = np.repeat(np.arange(len(texts)), counts)
-    line_numbers = raw_index - raw_offsets[:-1][doc_of_line] + 1
+    lines, kept_raw, offsets, line_numbers = _split(texts)
     n = len(lines)
     chars = np.fromiter(map(len, lines), np.int64, n)
     indents = np.fromiter(map(len, kept_raw), np.int64, n) - np.fromiter(
@@ -181,7 +171,7 @@ def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ..
                      {name: columns[name] for name in SAMPLE_COUNTS}, columns["first"], columns["last"],
                      columns["first_bits"], columns["sentence_end"], columns["sentence_break"], joined_lower,
                      np.cumsum(chars + 1) - (chars + 1),
-                     _in_sets(columns["word_sets"], blank_offsets, word_sets))
+                     _in_sets(columns["word_sets"], blank_offsets, word_sets), columns["key_hashes"])
 
 
 def _in_sets(bits: np.ndarray, offsets: np.ndarray,
@@ -234,20 +224,41 @@ def tokens(text: str) -> list[str]:
     return [token for token in _TOKEN_SPLIT.split(text.lower()) if token]
 
 
-def _character_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex) -> dict[str, np.ndarray]:
-    """Per-line columns from the code points of `joined` (the lines, each followed by "\n"),
-    a chunk of lines at a time so the character arrays stay small."""
-    n = chars.size
-    if not n:
-        return _chunk_columns(joined, chars, marks, words)
+def _split(texts: list[str]) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """The non-blank lines (stripped, and as they were), where each text's lines start, and each
+    line's 1-based number among its text's raw lines."""
+    split = [text.split("\n") for text in texts]
+    raw = list(chain.from_iterable(split))
+    stripped = list(map(str.strip, raw))
+    kept_raw = list(compress(raw, stripped))
+    lines = list(compress(stripped, stripped))
+    raw_sizes = np.fromiter(map(len, split), np.int64, len(texts))
+    nonblank = np.fromiter(map(bool, stripped), bool, len(stripped))
+    raw_offsets = np.concatenate(([0], np.cumsum(raw_sizes)))
+    counts = np.add.reduceat(nonblank, raw_offsets[:-1]) if texts else np.zeros(0, np.int64)
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    raw_index = np.flatnonzero(nonblank)
+    doc_of_line = np.repeat(np.arange(len(texts)), counts)
+    return lines, kept_raw, offsets, raw_index - raw_offsets[:-1][doc_of_line] + 1
+
+
+def _chunks(chars: np.ndarray) -> Iterator[tuple[int, int, int, int]]:
+    """Lines low:high and their span base:end in the joined text (each line followed by "\n"),
+    about CHUNK_CHARS characters at a time, so the character arrays stay small."""
     ends = np.cumsum(chars + 1)
-    parts = []
     low = 0
-    while low < n:
-        base = ends[low - 1] if low else 0
+    while low < chars.size:
+        base = int(ends[low - 1]) if low else 0
         high = max(int(np.searchsorted(ends, base + CHUNK_CHARS, side="right")), low + 1)
-        parts.append(_chunk_columns(joined[base:ends[high - 1]], chars[low:high], marks, words))
+        yield low, high, base, int(ends[high - 1])
         low = high
+
+
+def _character_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex) -> dict[str, np.ndarray]:
+    """Per-line columns from the code points of `joined` (the lines, each followed by "\n"), by chunks."""
+    if not chars.size:
+        return _chunk_columns(joined, chars, marks, words)
+    parts = [_chunk_columns(joined[base:end], chars[low:high], marks, words) for low, high, base, end in _chunks(chars)]
     return {name: ("".join if name in _TEXTS else np.concatenate)([part[name] for part in parts]) for name in parts[0]}
 
 
@@ -255,11 +266,10 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     codes = np.array([joined]).view(np.uint32)
     index = np.minimum(codes, 0x10000).astype(np.intp)  # look-ups with intp indices are twice as fast
     bits = char_table(marks)[index]
-    lowered = _lower_table()[index]
+    lowered = _lowered(codes)
     if codes.max() > 0xFFFF:
         beyond = np.flatnonzero(index == 0x10000)
         bits[beyond] |= np.array([ALNUM if chr(code).isalnum() else 0 for code in codes[beyond].tolist()], np.uint16)
-        lowered[beyond] = codes[beyond]
     n = chars.size
     starts = np.cumsum(chars + 1) - (chars + 1)
     ends = starts + chars
@@ -298,7 +308,56 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     sentence_break[np.searchsorted(starts, hits, side="right") - 1] = True
     columns["sentence_break"] = sentence_break
     columns["lowered"] = _text(lowered)
+    columns["key_hashes"] = _key_hashes(lowered, starts, chars)
     return columns
+
+
+def _lowered(codes: np.ndarray) -> np.ndarray:
+    """Lower-cased code points (`_lower_table`; beyond the BMP, as they are). ASCII, most of
+    any page, by arithmetic; the table only for the rest (its look-ups cost memory traffic)."""
+    lowered = codes | (((codes - np.uint32(65)) < np.uint32(26)).astype(np.uint32) << np.uint32(5))
+    other = np.flatnonzero(codes >= 128)
+    if other.size:
+        wide = codes[other]
+        lowered[other] = np.where(wide > 0xFFFF, wide, _lower_table()[np.minimum(wide, 0xFFFF)])
+    return lowered
+
+
+# A line's census key is its first KEY_CHARS lower-cased characters (a long line that starts the
+# same on many pages, such as a licence notice, is one template line). Its hash is a sum of the
+# code points times fixed random odd weights by position, finished with splitmix64's mixer: the
+# whole batch in a few numpy passes, and the same in every process and on every machine.
+KEY_CHARS = 120
+_KEY_WEIGHTS = np.random.default_rng(20261202).integers(0, 1 << 62, KEY_CHARS, dtype=np.uint64) * np.uint64(2) + 1
+
+
+def _key_hashes(lowered: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    keys = np.minimum(chars, KEY_CHARS)
+    if not keys.size:
+        return np.zeros(0, np.uint64)
+    first = np.cumsum(keys) - keys
+    position = np.arange(int(first[-1] + keys[-1])) - np.repeat(first, keys)
+    terms = lowered[np.repeat(starts, keys) + position].astype(np.uint64) * _KEY_WEIGHTS[position]
+    hashes = np.add.reduceat(terms, first) ^ keys.astype(np.uint64)
+    for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        hashes = (hashes ^ (hashes >> np.uint64(shift))) * np.uint64(factor)
+    return hashes ^ (hashes >> np.uint64(31))
+
+
+def key_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The census key hash of every non-blank line of `texts` (as `build` gives them), and where
+    each text's lines start: for counting lines across a run without building the whole table."""
+    per_text = [[line[:KEY_CHARS] for line in map(str.strip, text.split("\n")) if line] for text in texts]
+    keys = list(chain.from_iterable(per_text))
+    offsets = np.concatenate(([0], np.cumsum(np.fromiter(map(len, per_text), np.int64, len(texts))))).astype(np.int64)
+    chars = np.fromiter(map(len, keys), np.int64, len(keys))
+    joined = "\n".join(keys) + "\n"
+    hashes = []
+    for low, high, base, end in _chunks(chars):
+        codes = np.array([joined[base:end]]).view(np.uint32)
+        part = chars[low:high]
+        hashes.append(_key_hashes(_lowered(codes), np.cumsum(part + 1) - (part + 1), part))
+    return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), offsets
 
 
 # Columns of `_chunk_columns` that are text.

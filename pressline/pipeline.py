@@ -17,9 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pressline import __version__, dedup, schema
-from pressline.clean import CleanedDocument, LineMemory, clean, clean_many
+from pressline.clean import CleanedDocument, clean, clean_many, census_of
 from pressline.extract import Fields, extract
 from pressline.ingest import Document, IngestOptions, Rejection, Source, iter_records
+from pressline.linefeatures import LineCensus
 from pressline.load import BatchCheckpoint, Fingerprint
 from pressline.report import RunReport
 from pressline.validate import ArticleValidator, ValidationOutcome
@@ -46,16 +47,17 @@ class ExtractedBatch:
 
 
 def batch_key(sources: list[Source], fingerprints: dict[str, Fingerprint], options: IngestOptions,
-              suite: Path) -> str:
-    """What a batch's output depends on: its inputs' content, the options, the suite and the code.
+              suite: Path, census_digest: str = "") -> str:
+    """What a batch's output depends on: its inputs' content, the options, the suite, the code
+    and the run's line census (which all the run's inputs make).
 
     The same key means the same rows (up to the run id and ingest time stamped on them),
     so a finished batch can be reused by a later run instead of being processed again.
     """
     inputs = [(source.relative_path, source.problem, asdict(fingerprints[source.relative_path])
                if source.relative_path in fingerprints else None) for source in sources]
-    material = json.dumps([_code_digest(), asdict(options), hashlib.sha256(suite.read_bytes()).hexdigest(), inputs],
-                          sort_keys=True, default=str)
+    material = json.dumps([_code_digest(), asdict(options), hashlib.sha256(suite.read_bytes()).hexdigest(), inputs,
+                           census_digest], sort_keys=True, default=str)
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
@@ -81,14 +83,21 @@ def call_stage(stage: str, function: Callable[..., Any], *arguments: Any) -> Any
     return function(*arguments)
 
 
+def census_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions) -> LineCensus:
+    """How many of the batch's documents contain each line: the flow merges these into the run's
+    census before any batch is cleaned, so cleaning does not depend on how inputs are batched."""
+    return census_of([document.text for document in ingest_batch(sources, ingested_at, options).documents])
+
+
 def process_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions,
                   validator: ArticleValidator, checkpoint: BatchCheckpoint, run_id: str, run_name: str,
-                  run_stage: StageRunner = call_stage) -> RunReport:
+                  run_stage: StageRunner = call_stage, census: LineCensus | None = None) -> RunReport:
     """Every stage of one batch, written to its checkpoint; returns what the batch did.
 
     One call per batch, so a worker process gets a list of file names and hands back a
     small report: documents never travel between processes. Each stage's time is taken
     inside `run_stage`, so what a stage runner adds shows as orchestration, not as stage time.
+    `census`: the run's line census (a run of one batch needs none: the batch counts itself).
     """
     report = RunReport()
 
@@ -99,7 +108,7 @@ def process_batch(sources: list[Source], ingested_at: datetime, options: IngestO
         return run_stage(name, timed, *arguments)
 
     ingested = stage("ingest", ingest_batch, sources, ingested_at, options)
-    cleaned = stage("clean", clean_batch, ingested.documents)
+    cleaned = stage("clean", clean_batch, ingested.documents, census)
     extracted = stage("extract", extract_batch, cleaned, run_id)
     outcome, passed, quarantined = stage("validate", validate_batch, validator, extracted.articles, ingested_at,
                                          run_name)
@@ -131,11 +140,11 @@ def ingest_batch(sources: list[Source], ingested_at: datetime, options: IngestOp
     return IngestedBatch(documents, rejections)
 
 
-def clean_batch(documents: list[Document], memory: LineMemory | None = None) -> CleanedBatch:
+def clean_batch(documents: list[Document], census: LineCensus | None = None) -> CleanedBatch:
     """Clean the batch in one vectorised call; if that fails, document by document, so a
-    cleaner failure rejects that document only. `memory` carries line counts across a run's batches."""
+    cleaner failure rejects that document only. `census`: the run's line counts (see `census_batch`)."""
     try:
-        return CleanedBatch(list(documents), clean_many([document.text for document in documents], memory=memory))
+        return CleanedBatch(list(documents), clean_many([document.text for document in documents], census=census))
     except Exception:  # noqa: BLE001 - isolate the failing document below
         kept, cleaned, rejections = [], [], []
     for document in documents:

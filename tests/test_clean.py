@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pressline.clean import (BODY, MODEL_REASONS, SUBTITLE, TITLE, clean, clean_many, default_rules,
+from pressline.clean import (BODY, MODEL_REASONS, SUBTITLE, TITLE, census_of, clean, clean_many, default_rules,
                              is_headline_like, is_prose, match_rule, word_count)
-from pressline.linefeatures import LineMemory
+from pressline.linefeatures import LineCensus
+from pressline.linetable import key_hashes
 from pressline.linemodel import MODEL_FILE, default_model
 from tests.conftest import load_seed_gold, seed_text
 from tests.synthetic import iter_dumps
@@ -247,12 +248,49 @@ def test_cleaning_time_grows_linearly(unit: str) -> None:
     assert _seconds(large) < 8 * 4 * max(_seconds(small), 1e-3)
 
 
-def test_line_memory_stays_bounded_and_counts_other_documents() -> None:
-    memory = LineMemory(capacity=100)
-    for k in range(1000):
-        memory.add_document(memory.keys([f"line {k}", "share this article"]))
-        assert len(memory.counts) <= 100
-    assert memory.seen_elsewhere(memory.keys(["share this article"]))[0] >= 2
+def test_the_census_counts_documents_not_lines_and_stays_bounded() -> None:
+    pages = [f"line {k}\nshare this article\nshare this article" for k in range(1000)]
+    census = census_of(pages)
+    assert census.documents_with(key_hashes(["Share this article\nline 3\nnever seen"])[0]).tolist() == [1000, 1, 1]
+    bounded = LineCensus.merged([census_of(pages[k:k + 10]) for k in range(0, 1000, 10)], capacity=50)
+    assert bounded.hashes.size <= 50 and bounded.documents_with(key_hashes(["share this article"])[0])[0] == 1000
+
+
+@given(st.lists(st.sampled_from(["Home | News", "Sign up for our newsletter", "Share this", "A story"]) |
+                st.text(alphabet="abc \n", max_size=30), min_size=1, max_size=40), st.integers(1, 7))
+@settings(max_examples=40, deadline=None)
+def test_the_merged_census_is_the_same_however_the_run_is_batched(pages: list[str], batch_size: int) -> None:
+    whole = census_of(pages).repeated()
+    merged = LineCensus.merged([census_of(pages[k:k + batch_size]) for k in range(0, len(pages), batch_size)])
+    assert merged.hashes.tolist() == whole.hashes.tolist() and merged.counts.tolist() == whole.counts.tolist()
+
+
+@given(st.lists(st.text(max_size=300) | st.sampled_from(["A  line\r\n", "\u0130stanbul ŞEHİR", "𝔘𝔫𝔦 x" * 40]),
+                max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_the_census_keys_are_the_cleaners_keys(texts: list[str]) -> None:
+    """The census pass hashes the lines without building the cleaner's table: the same hashes."""
+    from pressline import linetable
+
+    table = linetable.build(texts)
+    hashes, offsets = key_hashes(texts)
+    assert hashes.tolist() == table.key_hashes.tolist() and offsets.tolist() == table.offsets.tolist()
+    assert key_hashes(["Share THIS Article"])[0].tolist() == key_hashes(["share this article"])[0].tolist()
+    long = "x" * 200
+    assert key_hashes([long, long + "tail differs after the key"])[0].tolist()[0] == key_hashes([long])[0][0]
+
+
+def test_cleaning_with_the_run_census_does_not_depend_on_the_batches() -> None:
+    pages = [_article(f"Story {k} of the day", *PARAGRAPHS[k % 3:], "Sign up for our daily newsletter to get "
+                      "the best of our journalism delivered to you every morning.") for k in range(8)]
+    census = census_of(pages)
+    whole = clean_many(pages, census=census)
+    for size in (1, 3):
+        batched = [document for first in range(0, len(pages), size)
+                   for document in clean_many(pages[first:first + size], census=census)]
+        assert [document.labels for document in batched] == [document.labels for document in whole]
+    alone = clean_many(pages[:1])  # without the census, a page alone cannot tell the template
+    assert alone[0].labels != whole[0].labels
 
 
 def test_a_line_on_many_pages_of_a_batch_is_template() -> None:

@@ -311,3 +311,28 @@ def test_a_batch_that_hits_an_io_error_once_is_retried_and_the_run_completes(har
     assert calls == [6, 6]
     assert summary["articles"] + summary["quarantined"] + summary["rejected"] == 6
     assert len(table(tmp_path, "articles")) == summary["articles"]
+
+
+def test_the_tables_do_not_depend_on_the_batch_size(harness, tmp_path: Path) -> None:
+    """The line census is taken over the whole run before any batch is cleaned: lines that pages
+    in different batches share are template whichever batches the pages fall in."""
+    from tests.conftest import comparable_tables
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    paragraphs = [PARAGRAPH, "The talks, which lasted three days, ended with a joint statement on data protection.",
+                  "Analysts said the agreement could ease tensions that have built up over the past two years."]
+    footer = "Sign up for our daily newsletter to get the best of our journalism delivered to you every morning."
+    for number in range(8):
+        (raw / f"site-{number}.txt").write_text(
+            "\n".join([f"Story {number} of the day", *paragraphs[number % 3:], footer]) + "\n", encoding="utf-8")
+    tables = []
+    for size in (2, 100):
+        root = tmp_path / f"batches-of-{size}"
+        pressline_flow(raw_dir=str(raw), staging_dir=str(root / "staging"), warehouse_dir=str(root / "warehouse"),
+                       expectations_dir=str(ROOT / "expectations"), batch_size=size)
+        tables.append(comparable_tables(root / "warehouse", ("articles", "quarantine", "removed_lines")))
+    for name in tables[0]:
+        pd.testing.assert_frame_equal(tables[0][name], tables[1][name])
+    removed = tables[0]["removed_lines"]
+    assert set(removed[removed["text"] == footer]["reason"]) == {"site_template"}  # alone in a batch: body

@@ -38,3 +38,11 @@ def test_cue_shares_are_the_share_of_a_lines_words_in_each_cue_list() -> None:
         expected = [sum(word in words for word in line.lower().split()) / len(line.split()) for line in lines]
         assert batch.features[:, names.index(f"{name}_share")].tolist() == np.float32(expected).tolist()
     assert batch.features[0, names.index("widget_words_share")] > batch.features[1, names.index("widget_words_share")]
+
+
+def test_lowering_by_arithmetic_is_the_tables() -> None:
+    from pressline import linetable
+
+    codes = np.concatenate([np.arange(0x10000, dtype=np.uint32), np.array([0x1D518, 0x10400, 0x1F600], np.uint32)])
+    table = linetable._lower_table()[np.minimum(codes, 0x10000)]
+    assert (linetable._lowered(codes) == np.where(codes > 0xFFFF, codes, table)).all()

@@ -213,7 +213,8 @@ def test_the_run_is_completed_on_the_server_with_every_task(flow_run: FlowRun,
     assert all(task.state is not None and task.state.is_completed() for task in tasks)
     batches = -(-sum(path.is_file() for path in RAW.rglob("*")) // BATCH_SIZE)
     assert batches > 1
-    expected = {"batch": batches, "plan": 1, "dedup": 1, "publish": 1} | {stage: batches for stage in STAGES}
+    expected = {"batch": batches, "census": batches, "plan": 1, "dedup": 1, "publish": 1} | {
+        stage: batches for stage in STAGES}
     counts = Counter(task.name.split("-")[0] for task in tasks)
     assert {name: counts[name] for name in expected} == expected
     assert {task.name for task in tasks if task.name.startswith("batch-")} == {
