@@ -41,7 +41,8 @@ from pressline.validate import ArticleValidator, BatchValidator
 # while 100,000 dumps still make 100 batches to spread over the workers.
 DEFAULT_BATCH_SIZE = 1000
 TASK_RUNNERS = ("process", "dask")
-# Log records of finished batches carry (files done, files in all) under this key for progress bars.
+# Log records of finished census and batch tasks carry (what, files done, files in all) under this
+# key for progress bars.
 PROGRESS_KEY = "pressline_progress"
 # A finished batch's report is cached this long: a failed run re-done within it resumes.
 BATCH_CACHE_EXPIRATION = timedelta(days=7)
@@ -379,7 +380,7 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
             results[futures[future]] = _batch_result(future.state)
             done = sum(len(batches[number]) for number in results)
             logger.info("Batch %d/%d done: %d of %d input files", len(results), len(batches), done, len(sources),
-                        extra={PROGRESS_KEY: (done, len(sources))})
+                        extra={PROGRESS_KEY: ("input files", done, len(sources))})
         _release_pool_workers()
     missing = [number for number, key in enumerate(keys) if not load.BatchCheckpoint(staging.root, key).done()]
     if missing:
@@ -412,16 +413,19 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
     parts = [folder / f"batch-{number:06d}" for number in range(len(batches))]
     futures = [census_task.submit(batch_no=number, sources=batch, ingested_at=started_at, options=options,
                                   part=part) for number, (batch, part) in enumerate(zip(batches, parts))]
-    for future in futures:
+    files, done = sum(map(len, batches)), 0
+    for number, future in enumerate(futures):
         result = future.result()
         lanes[result["worker"]] = lanes.get(result["worker"], 0.0) + result["seconds"]
         outcome.report.add_time("census", result["seconds"])
+        done += len(batches[number])
+        get_run_logger().info("Census %d/%d counted: %d of %d input files", number + 1, len(batches), done, files,
+                              extra={PROGRESS_KEY: ("line census", done, files)})
     merging = time.perf_counter()
     LineCensus.merged(LineCensus.load(part) for part in parts).save(folder / "run")
     for part in parts:
         shutil.rmtree(part)
     outcome.critical_seconds += time.perf_counter() - merging
-    get_run_logger().info("Line census of %d batches taken", len(batches))
     return folder / "run"
 
 

@@ -86,13 +86,13 @@ def _progress_display(enabled: bool = True):
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("starting Prefect's embedded API ...", total=None)
 
-            def show(done: int, total: int, message: str) -> None:
-                bar.update(task, description="input files", completed=done, total=total)
+            def show(what: str, done: int, total: int, message: str) -> None:
+                bar.update(task, description=what, completed=done, total=total)
 
             with _attached(_ProgressHandler(show)):
                 yield
     else:
-        with _attached(_ProgressHandler(lambda done, total, message: console.print(message, highlight=False))):
+        with _attached(_ProgressHandler(lambda what, done, total, message: console.print(message, highlight=False))):
             yield
 
 

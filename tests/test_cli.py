@@ -108,10 +108,11 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch) -> Non
         monkeypatch.setattr(pressline.cli, "console", Console(file=screen, force_terminal=terminal, width=100))
         with pressline.cli._progress_display():
             logging.getLogger("prefect.flow_runs").info("Batch 1/3 done: 400 of 1200 input files",
-                                                        extra={PROGRESS_KEY: (400, 1200)})
+                                                        extra={PROGRESS_KEY: ("input files", 400, 1200)})
         return screen.getvalue()
 
-    assert "400/1200" in shown(terminal=True) and "\x1b[" in shown(terminal=True)
+    assert "400/1200" in shown(terminal=True) and "input files" in shown(terminal=True)
+    assert "\x1b[" in shown(terminal=True)
     assert shown(terminal=False) == "Batch 1/3 done: 400 of 1200 input files\n"
 
 

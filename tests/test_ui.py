@@ -223,11 +223,13 @@ def test_the_run_is_completed_on_the_server_with_every_task(flow_run: FlowRun,
         f"clean-{batch}" for batch in range(batches)}
 
 
-def test_a_run_without_a_terminal_prints_a_line_per_batch(flow_run: FlowRun, cli_run: tuple[Child, Path]) -> None:
+def test_a_run_without_a_terminal_prints_a_line_per_census_and_batch_task(flow_run: FlowRun, cli_run: tuple[Child, Path]) -> None:
     output = cli_run[0].output()
     batches = -(-sum(path.is_file() for path in RAW.rglob("*")) // BATCH_SIZE)
     assert [line.split(":")[0] for line in output.splitlines() if line.startswith("Batch ")] == [
         f"Batch {done}/{batches} done" for done in range(1, batches + 1)]
+    assert [line.split(":")[0] for line in output.splitlines() if line.startswith("Census ")] == [
+        f"Census {done}/{batches} counted" for done in range(1, batches + 1)]
 
 
 def test_api_url_is_found_while_the_server_answers_not_from_a_stale_file(server: Server, tmp_path: Path) -> None:
