@@ -65,6 +65,15 @@ def test_an_earlier_new_copy_takes_over_and_updates_the_published_rows() -> None
     assert decided == {"first": None, "old": "first", "older-copy": "first"}
 
 
+@pytest.mark.parametrize("kind", sorted(VARIANTS))
+def test_every_variant_changes_the_body(kind: str) -> None:
+    """A variant that left the body as it was would measure exact matching only."""
+    for body in SEEDS:
+        copy = VARIANTS[kind](body, random.Random(5))
+        assert (dedup.body_hash(dedup.normalised_words("\n\n".join(copy)))
+                != dedup.body_hash(dedup.normalised_words("\n\n".join(body))))
+
+
 def publish_run(tmp_path: Path, run_id: str, rows: list[dict]) -> None:
     """One run's end as the flow does it (flows.pipeline dedup_task, publish_task): its articles and
     signatures staged, duplicates decided against the warehouse less the re-loaded files, published."""
