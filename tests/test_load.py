@@ -1,6 +1,7 @@
 """Staging and publishing: replace-by-doc_id, partition layout, journal replay."""
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from datetime import date, datetime, timezone
@@ -334,3 +335,94 @@ def test_a_warehouse_written_by_schema_v2_is_migrated_to_v3(tmp_path: Path, fixt
     if old["signatures"]:  # the warehouse knew its articles' signatures: the new exact copy is found
         assert decided == {"a-new": "a-china"}
         assert old["articles"][("a-mirror",)]["duplicate_of"] == "a-china"
+
+
+def staged_articles(tmp_path: Path, batches: int, rows: int, publishers: tuple[str, ...] = ("A", "B"),
+                    body=lambda number: "Body text.") -> load.RunStaging:
+    """A run of `batches` checkpoints of `rows` articles each, spread over the publishers' partitions."""
+    checkpoints = [checkpoint_of(tmp_path, f"k{batch}", [
+        article(f"b{batch:02d}-{row:04d}", publisher=publishers[row % len(publishers)])
+        | {"body": body(batch * rows + row)} for row in range(rows)]) for batch in range(batches)]
+    return load.RunStaging(tmp_path / "staging", "r1", checkpoints)
+
+
+def article_files(warehouse: Path) -> list[Path]:
+    return sorted((warehouse / "_current" / "articles").rglob("*.parquet"))
+
+
+def test_row_groups_span_batches(tmp_path: Path) -> None:
+    """3,000 small articles in 15 staged batches over two partitions: a file and a row group each
+    (with min_rows_per_group=64 a group was each batch's share of a partition: 15 groups of 100)."""
+    load.publish(staged_articles(tmp_path, 15, 200), tmp_path / "warehouse")
+    files = article_files(tmp_path / "warehouse")
+    assert len(files) == 2
+    for path in files:
+        metadata = pq.read_metadata(path)
+        assert (metadata.num_row_groups, metadata.num_rows) == (1, 1500)
+        doc_ids = pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist()
+        assert doc_ids == sorted(doc_ids)  # load order: batch by batch, row by row
+
+
+def test_row_groups_are_cut_at_the_byte_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "ROW_GROUP_BYTES", 100_000)
+    staging = staged_articles(tmp_path, 15, 200)
+    row_bytes = staging.read(staging.files("articles")[0], "articles").nbytes / 200
+    load.publish(staging, tmp_path / "warehouse")
+    for path in article_files(tmp_path / "warehouse"):
+        metadata = pq.read_metadata(path)
+        sizes = [metadata.row_group(number).num_rows for number in range(metadata.num_row_groups)]
+        assert sum(sizes) == 1500 and len(sizes) > 3
+        assert sizes[-1] <= max(sizes) and max(sizes[:-1]) - min(sizes[:-1]) <= 2
+        assert all(abs(size * row_bytes - 100_000) < 5_000 for size in sizes[:-1])
+
+
+def test_narrow_tables_get_row_groups_of_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "ROW_GROUP_MAX_ROWS", 25_000)
+    staging = load.RunStaging(tmp_path / "staging", "r1")
+    for batch in range(10):
+        staging.write_batch("removed_lines", batch, pa.table({
+            "doc_id": [f"d{batch}-{row // 50}" for row in range(6_000)], "line_no": pa.array(
+                [row % 50 + 1 for row in range(6_000)], pa.int32()), "text": ["Share"] * 6_000,
+            "reason": ["share_widget"] * 6_000, "run_id": ["r1"] * 6_000}, schema=schema.REMOVED_LINES))
+    load.publish(staging, tmp_path / "warehouse")
+    (path,) = (tmp_path / "warehouse" / "_current" / "removed_lines").rglob("*.parquet")
+    metadata = pq.read_metadata(path)
+    assert [metadata.row_group(number).num_rows for number in range(metadata.num_row_groups)] == [25_000] * 2 + [10_000]
+
+
+def test_every_file_is_zstd_compressed(tmp_path: Path) -> None:
+    load.publish(staged_articles(tmp_path, 3, 100), tmp_path / "warehouse")
+    load.publish(stage(tmp_path, "r2", [article("late", run_id="r2")]), tmp_path / "warehouse")
+    current = tmp_path / "warehouse" / "_current"
+    files = list(current.rglob("*.parquet"))
+    assert {path.relative_to(current).parts[0] for path in files} == set(schema.TABLES)
+    for path in files:
+        metadata = pq.read_metadata(path)
+        codecs = {metadata.row_group(group).column(column).compression
+                  for group in range(metadata.num_row_groups) for column in range(metadata.num_columns)}
+        assert codecs <= {"ZSTD"}, path
+
+
+def test_files_are_cut_at_the_byte_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a 200 kB cap: several files in one partition, each holding at most 200 kB of row groups
+    (the footer comes on top), all but the last near the cap, every row kept in load order."""
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 200_000)
+    monkeypatch.setattr(load, "ROW_GROUP_BYTES", 30_000)
+    words = [f"w{number:x}q" for number in range(4_000)]
+
+    def body(number: int) -> str:
+        rng = random.Random(number)
+        return " ".join(rng.choice(words) for _ in range(150))
+
+    load.publish(staged_articles(tmp_path, 4, 500, publishers=("A",), body=body), tmp_path / "warehouse")
+    files = sorted(article_files(tmp_path / "warehouse"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+    assert len(files) >= 3
+    for number, path in enumerate(files):
+        metadata = pq.read_metadata(path)
+        data = sum(metadata.row_group(group).column(column).total_compressed_size
+                   for group in range(metadata.num_row_groups) for column in range(metadata.num_columns))
+        assert data <= 200_000, path
+        if number < len(files) - 1:
+            assert data >= 200_000 * 0.7, path
+    doc_ids = [doc_id for path in files for doc_id in pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist()]
+    assert doc_ids == sorted(doc_ids) and len(doc_ids) == 2000
