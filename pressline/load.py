@@ -54,13 +54,12 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 # is left: groups sized for scans, whatever the size of the batches the rows came in.
 ROW_GROUP_BYTES = 64 * 1024 * 1024
 ROW_GROUP_MAX_ROWS = 1_000_000
-# Rows of the partitioned tables arrive in load order, every batch spread over many partitions, so
-# they are first spilled into per-partition Arrow IPC files (uncompressed, cheap to write and read)
-# by pyarrow's dataset writer: at most this many files open, each buffering fewer rows than
-# SPILL_MIN_ROWS before it writes them (at most 128 x 64 articles, about 40 MB of 5 KB articles).
-# Each partition's spill is then written to Parquet on its own, one row group buffered at a time.
-MAX_OPEN_FILES = 128
-SPILL_MIN_ROWS = 64
+# Rows of the partitioned tables arrive in load order, every batch spread over many partitions.
+# They are held per partition up to this many bytes in all; past it, what is held is spilled into an
+# uncompressed Arrow IPC file in staging (partition by partition) and the next rows are held. At the
+# end each partition is written on its own from its spilled and held rows, one row group at a time:
+# memory is this buffer plus a row group, whatever the size of the run.
+PUBLISH_BUFFER_BYTES = 16 * 1024 * 1024
 _SLUG_INVALID = re.compile(r"[^a-z0-9]+")
 
 
@@ -447,37 +446,63 @@ def _write_rows(name: str, pieces: Iterator[pa.Table], table_dir: Path, run_id: 
                 writer.add(batch)
         return writer.close()
     spill = table_dir.parent / f".spill-{name}"
-    stream_schema = pa.schema(list(file_schema) + [pa.field(key, pa.string()) for key in keys],
-                              metadata=file_schema.metadata)
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for piece in pieces:
-            if piece.num_rows:
-                yield from with_partition_keys(piece).cast(stream_schema).to_batches()
-
+    held: dict[str, list[pa.RecordBatch]] = {}
+    held_bytes = 0
+    spilled: dict[str, list[tuple[int, int]]] = {}
+    sources: list[pa.NativeFile] = []
     try:
-        ds.write_dataset(
-            batches(), spill, schema=stream_schema, format="ipc",
-            partitioning=ds.partitioning(pa.schema([(key, pa.string()) for key in keys]), flavor="hive"),
-            basename_template="part-{i}.arrow", existing_data_behavior="overwrite_or_ignore",
-            min_rows_per_group=SPILL_MIN_ROWS, max_open_files=MAX_OPEN_FILES, preserve_order=True,
-            use_threads=False, create_dir=True,
-        )
-        spilled: dict[Path, list[Path]] = {}
-        for path in spill.rglob("*.arrow"):
-            spilled.setdefault(path.parent, []).append(path)
+        for piece in pieces:
+            for partition, batch in _split_by_partition(piece.cast(file_schema), keys):
+                held.setdefault(partition, []).append(batch)
+                held_bytes += batch.nbytes
+            if held_bytes > PUBLISH_BUFFER_BYTES:
+                _spill(spill / f"{len(sources)}.arrow", held, spilled, len(sources), file_schema)
+                sources.append(pa.OSFile(str(spill / f"{len(sources)}.arrow")))
+                held, held_bytes = {}, 0
+        readers = [pa.ipc.open_file(source) for source in sources]
         files = 0
-        for folder in sorted(spilled):
-            writer = _PartitionWriter(table_dir / folder.relative_to(spill), file_schema, run_id, ratio)
-            for path in sorted(spilled[folder], key=lambda path: int(path.stem.rsplit("-", 1)[1])):
-                with pa.OSFile(str(path)) as source:
-                    reader = pa.ipc.open_file(source)
-                    for number in range(reader.num_record_batches):
-                        writer.add(reader.get_batch(number))
+        for partition in sorted(set(held) | set(spilled)):
+            writer = _PartitionWriter(table_dir / partition, file_schema, run_id, ratio)
+            for number, batch_no in spilled.get(partition, []):
+                writer.add(readers[number].get_batch(batch_no))
+            for batch in held.pop(partition, []):
+                writer.add(batch)
             files += writer.close()
         return files
     finally:
+        for source in sources:
+            source.close()
         shutil.rmtree(spill, ignore_errors=True)
+
+
+def _split_by_partition(table: pa.Table, keys: list[str]) -> Iterator[tuple[str, pa.RecordBatch]]:
+    """The table's rows by hive partition ('publisher_key=.../year=.../month=...'), each partition's
+    rows in their order, as slices of one sorted copy (so the table itself can be freed)."""
+    if table.num_rows == 0:
+        return
+    keyed = with_partition_keys(table)
+    partitions = ["/".join(f"{key}={value}" for key, value in zip(keys, values))
+                  for values in zip(*(keyed.column(key).to_pylist() for key in keys))]
+    order = sorted(range(len(partitions)), key=partitions.__getitem__)
+    ordered = table.take(pa.array(order, pa.int64())).combine_chunks()
+    start = 0
+    for end in range(1, len(order) + 1):
+        if end == len(order) or partitions[order[end]] != partitions[order[start]]:
+            yield from ((partitions[order[start]], batch) for batch in ordered.slice(start, end - start).to_batches())
+            start = end
+
+
+def _spill(path: Path, held: dict[str, list[pa.RecordBatch]], spilled: dict[str, list[tuple[int, int]]],
+           number: int, file_schema: pa.Schema) -> None:
+    """Write the held rows into one IPC file, noting where each partition's batches are in it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    batch_no = 0
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, file_schema) as writer:
+        for partition, batches in held.items():
+            for batch in batches:
+                writer.write_batch(batch)
+                spilled.setdefault(partition, []).append((number, batch_no))
+                batch_no += 1
 
 
 @dataclass(slots=True)
@@ -528,7 +553,7 @@ class _PartitionWriter:
         if self.writer is not None and self.sink.tell() + self.ratio.estimate(self.buffered_bytes) > MAX_FILE_BYTES:
             self._close_file()
         if self.writer is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            os.makedirs(self.directory, exist_ok=True)
             self.sink = pa.OSFile(str(self.directory / f"{self.run_id}-{self.files}.parquet"), "wb")
             self.writer = pq.ParquetWriter(self.sink, self.schema, compression="zstd")
             self.files += 1

@@ -223,8 +223,9 @@ def test_a_warehouse_written_by_schema_v1_is_migrated(tmp_path: Path) -> None:
 def test_publishing_streams_so_memory_does_not_grow_with_the_run(tmp_path: Path) -> None:
     """40 MB of staged article text is published without holding it all in Arrow's memory at once.
 
-    Streaming peaks near 17-21 MB here (it varies with pyarrow's thread count); loading every staged
-    table first, as publishing once did, peaked at 96 MB."""
+    Publishing holds at most load.PUBLISH_BUFFER_BYTES (16 MB) of rows, spilling the rest, plus a row
+    group: it peaks near 17 MB here; loading every staged table first, as publishing once did, peaked
+    at 96 MB."""
     import subprocess
     import sys
     import textwrap
@@ -350,10 +351,18 @@ def article_files(warehouse: Path) -> list[Path]:
     return sorted((warehouse / "_current" / "articles").rglob("*.parquet"))
 
 
-def test_row_groups_span_batches(tmp_path: Path) -> None:
+@pytest.mark.parametrize("held_bytes", [None, 40_000], ids=["held", "spilled"])
+def test_row_groups_span_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_bytes: int | None) -> None:
     """3,000 small articles in 15 staged batches over two partitions: a file and a row group each
-    (with min_rows_per_group=64 a group was each batch's share of a partition: 15 groups of 100)."""
+    (with min_rows_per_group=64 a group was each batch's share of a partition: 15 groups of 100),
+    the same when most rows went through spill files first."""
+    if held_bytes:
+        monkeypatch.setattr(load, "PUBLISH_BUFFER_BYTES", held_bytes)
+        spills = []
+        monkeypatch.setattr(load, "_spill", lambda path, *args, real=load._spill: spills.append(path) or real(path, *args))
     load.publish(staged_articles(tmp_path, 15, 200), tmp_path / "warehouse")
+    if held_bytes:
+        assert len(spills) > 5
     files = article_files(tmp_path / "warehouse")
     assert len(files) == 2
     for path in files:
