@@ -158,8 +158,10 @@ def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
     """duplicate_of for every article whose value is new or changes; other articles are left alone.
 
     `existing` are the warehouse's signatures (without the doc_ids this run replaces), with
-    their current duplicate_of; `new` are this run's. Only clusters that gain a new member
-    are re-decided. Memory: the signature array (512 bytes an article) and its band keys.
+    their current duplicate_of; `new` are this run's. Re-decided are the clusters that gain a
+    new member and those whose kept article is not in `existing` any more (this run replaces
+    it, perhaps with a body that is no copy now): their other members are searched again, as
+    new ones are. Memory: the signature array (512 bytes an article) and its band keys.
     """
     both = pa.concat_tables([existing.select(schema.SIGNATURES.names), new.select(schema.SIGNATURES.names)])
     doc_ids = both.column("doc_id").to_pylist()
@@ -168,11 +170,17 @@ def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
     signatures = _signature_matrix(both)
     clusters = _Clusters()
     old_ids = set(doc_ids[:existing.num_rows])
-    for doc_id, kept in zip(doc_ids[:existing.num_rows], existing.column("duplicate_of").to_pylist()):
+    orphans = set()
+    for index, kept in enumerate(existing.column("duplicate_of").to_pylist()):
         if kept in old_ids:
-            clusters.union(doc_id, kept)
+            clusters.union(doc_ids[index], kept)
+        elif kept is not None:
+            orphans.add(doc_ids[index])
+            is_new[index] = True
     fresh = doc_ids[existing.num_rows:]
     for doc_id in fresh:
+        clusters.add(doc_id)
+    for doc_id in orphans:
         clusters.add(doc_id)
     first_with_hash: dict[str, int] = {}
     for index, digest in enumerate(both.column("body_hash").to_pylist()):
@@ -189,7 +197,7 @@ def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
     previous = dict(zip(doc_ids, both.column("duplicate_of").to_pylist()))
     fresh_ids = set(fresh)
     decided: dict[str, str | None] = {}
-    for members in clusters.groups_containing(fresh_ids):
+    for members in clusters.groups_containing(fresh_ids | orphans):
         kept = min(members, key=order.__getitem__)
         for doc_id in members:
             wanted = None if doc_id == kept else kept

@@ -45,13 +45,21 @@ CHECKPOINT_SUMMARY = "summary.json"
 PARTIAL_SUFFIX = ".partial-"
 # A touched partition's files below this size are merged into one; larger ones are kept.
 COMPACT_BELOW_BYTES = 128 * 1024 * 1024
-MAX_ROWS_PER_FILE = 250_000
-ROW_GROUP_ROWS = 50_000
-# Publishing streams rows into the partitions: at most this many files open, each buffering fewer
-# rows than a row group before it writes one, so memory is bounded whatever the run's size: at
-# most 128 x 64 articles (about 40 MB of 5 KB articles; 256 rows a group held 160 MB).
-MAX_OPEN_FILES = 128
-PARTITIONED_ROW_GROUP_MIN = 64
+# A file is closed before its next row group would take its row groups past this many bytes on disk
+# (the group's compressed size estimated from the groups written so far; the footer comes on top):
+# files of 128-256 MB at scale, one file for a partition under that.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+# A row group holds about this much Arrow data (uncompressed; some 13,000 articles of 5 KB) or at
+# most ROW_GROUP_MAX_ROWS rows (narrow tables such as removed_lines), and the file's last group what
+# is left: groups sized for scans, whatever the size of the batches the rows came in.
+ROW_GROUP_BYTES = 64 * 1024 * 1024
+ROW_GROUP_MAX_ROWS = 1_000_000
+# Rows of the partitioned tables arrive in load order, every batch spread over many partitions.
+# They are held per partition up to this many bytes in all; past it, what is held is spilled into an
+# uncompressed Arrow IPC file in staging (partition by partition) and the next rows are held. At the
+# end each partition is written on its own from its spilled and held rows, one row group at a time:
+# memory is this buffer plus a row group, whatever the size of the run.
+PUBLISH_BUFFER_BYTES = 16 * 1024 * 1024
 _SLUG_INVALID = re.compile(r"[^a-z0-9]+")
 
 
@@ -426,37 +434,152 @@ def _rows_to_write(name: str, staging: RunStaging, rewrite: list[Path], new_file
 
 
 def _write_rows(name: str, pieces: Iterator[pa.Table], table_dir: Path, run_id: str) -> int:
-    """Stream rows into the table's partitions, one file per partition (more past MAX_ROWS_PER_FILE
-    or when more than MAX_OPEN_FILES partitions are being written); returns the files written."""
+    """Stream rows into the table's partitions, one file per partition (more past MAX_FILE_BYTES),
+    row groups of ROW_GROUP_BYTES; returns the files written. Rows keep their order in each partition."""
     keys = schema.PARTITION_KEYS.get(name, [])
     file_schema = schema.with_version(schema.TABLES[name], __version__)
-    stream_schema = pa.schema(list(file_schema) + [pa.field(key, pa.string()) for key in keys],
-                              metadata=file_schema.metadata)
-    files = []
-
-    def batches() -> Iterator[pa.RecordBatch]:
+    ratio = _CompressionRatio()
+    if not keys:
+        writer = _PartitionWriter(table_dir, file_schema, run_id, ratio)
         for piece in pieces:
-            if piece.num_rows:
-                yield from (with_partition_keys(piece) if keys else piece).cast(stream_schema).to_batches()
+            for batch in piece.cast(file_schema).to_batches():
+                writer.add(batch)
+        return writer.close()
+    spill = table_dir.parent / f".spill-{name}"
+    held: dict[str, list[pa.RecordBatch]] = {}
+    held_bytes = 0
+    spilled: dict[str, list[tuple[int, int]]] = {}
+    sources: list[pa.NativeFile] = []
+    try:
+        for piece in pieces:
+            for partition, batch in _split_by_partition(piece.cast(file_schema), keys):
+                held.setdefault(partition, []).append(batch)
+                held_bytes += batch.nbytes
+            if held_bytes > PUBLISH_BUFFER_BYTES:
+                _spill(spill / f"{len(sources)}.arrow", held, spilled, len(sources), file_schema)
+                sources.append(pa.OSFile(str(spill / f"{len(sources)}.arrow")))
+                held, held_bytes = {}, 0
+        readers = [pa.ipc.open_file(source) for source in sources]
+        files = 0
+        for partition in sorted(set(held) | set(spilled)):
+            writer = _PartitionWriter(table_dir / partition, file_schema, run_id, ratio)
+            for number, batch_no in spilled.get(partition, []):
+                writer.add(readers[number].get_batch(batch_no))
+            for batch in held.pop(partition, []):
+                writer.add(batch)
+            files += writer.close()
+        return files
+    finally:
+        for source in sources:
+            source.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
-    ds.write_dataset(
-        batches(), table_dir, schema=stream_schema, format="parquet",
-        partitioning=ds.partitioning(pa.schema([(key, pa.string()) for key in keys]), flavor="hive") if keys else None,
-        basename_template=f"{run_id}-{{i}}.parquet", existing_data_behavior="overwrite_or_ignore",
-        file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
-        max_rows_per_file=MAX_ROWS_PER_FILE, max_rows_per_group=ROW_GROUP_ROWS,
-        min_rows_per_group=PARTITIONED_ROW_GROUP_MIN if keys else ROW_GROUP_ROWS,
-        max_open_files=MAX_OPEN_FILES, preserve_order=True, use_threads=False, file_visitor=files.append,
-        create_dir=True,
-    )
-    return len(files)
+def _split_by_partition(table: pa.Table, keys: list[str]) -> Iterator[tuple[str, pa.RecordBatch]]:
+    """The table's rows by hive partition ('publisher_key=.../year=.../month=...'), each partition's
+    rows in their order, as slices of one sorted copy (so the table itself can be freed)."""
+    if table.num_rows == 0:
+        return
+    keyed = with_partition_keys(table)
+    partitions = ["/".join(f"{key}={value}" for key, value in zip(keys, values))
+                  for values in zip(*(keyed.column(key).to_pylist() for key in keys))]
+    order = sorted(range(len(partitions)), key=partitions.__getitem__)
+    ordered = table.take(pa.array(order, pa.int64())).combine_chunks()
+    start = 0
+    for end in range(1, len(order) + 1):
+        if end == len(order) or partitions[order[end]] != partitions[order[start]]:
+            yield from ((partitions[order[start]], batch) for batch in ordered.slice(start, end - start).to_batches())
+            start = end
+
+
+def _spill(path: Path, held: dict[str, list[pa.RecordBatch]], spilled: dict[str, list[tuple[int, int]]],
+           number: int, file_schema: pa.Schema) -> None:
+    """Write the held rows into one IPC file, noting where each partition's batches are in it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    batch_no = 0
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, file_schema) as writer:
+        for partition, batches in held.items():
+            for batch in batches:
+                writer.write_batch(batch)
+                spilled.setdefault(partition, []).append((number, batch_no))
+                batch_no += 1
+
+
+@dataclass(slots=True)
+class _CompressionRatio:
+    """Bytes on disk per byte of Arrow data, over the row groups a table's writers have written."""
+
+    arrow_bytes: int = 0
+    disk_bytes: int = 0
+
+    def estimate(self, arrow_bytes: int) -> float:
+        return arrow_bytes * (self.disk_bytes / self.arrow_bytes if self.arrow_bytes else 1.0)
+
+
+class _PartitionWriter:
+    """One partition's rows (or a flat table's) into Parquet files of whole row groups: a group once
+    ROW_GROUP_BYTES of rows (or ROW_GROUP_MAX_ROWS) are buffered, a new file when the next group
+    would take the current one past MAX_FILE_BYTES. Holds one row group's rows at a time."""
+
+    def __init__(self, directory: Path, file_schema: pa.Schema, run_id: str, ratio: _CompressionRatio) -> None:
+        self.directory, self.schema, self.run_id, self.ratio = directory, file_schema, run_id, ratio
+        self.buffer: list[pa.RecordBatch] = []
+        self.buffered_bytes = self.buffered_rows = self.files = 0
+        self.sink: pa.NativeFile | None = None
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        if batch.num_rows == 0:
+            return
+        row_bytes = batch.nbytes / batch.num_rows
+        start = 0
+        while start < batch.num_rows:
+            room = min(ROW_GROUP_MAX_ROWS - self.buffered_rows,
+                       max(1, int((ROW_GROUP_BYTES - self.buffered_bytes) / max(row_bytes, 1.0))))
+            part = batch.slice(start, room)
+            self.buffer.append(part)
+            self.buffered_rows += part.num_rows
+            self.buffered_bytes += int(part.num_rows * row_bytes)
+            start += part.num_rows
+            if self.buffered_rows >= ROW_GROUP_MAX_ROWS or self.buffered_bytes >= ROW_GROUP_BYTES:
+                self._write_group()
+
+    def _write_group(self) -> None:
+        if not self.buffer:
+            return
+        group = pa.Table.from_batches(self.buffer)
+        if not group.schema.equals(self.schema):
+            group = group.cast(self.schema)
+        if self.writer is not None and self.sink.tell() + self.ratio.estimate(self.buffered_bytes) > MAX_FILE_BYTES:
+            self._close_file()
+        if self.writer is None:
+            os.makedirs(self.directory, exist_ok=True)
+            self.sink = pa.OSFile(str(self.directory / f"{self.run_id}-{self.files}.parquet"), "wb")
+            self.writer = pq.ParquetWriter(self.sink, self.schema, compression="zstd")
+            self.files += 1
+        before = self.sink.tell()
+        self.writer.write_table(group, row_group_size=group.num_rows)
+        self.ratio.arrow_bytes += self.buffered_bytes
+        self.ratio.disk_bytes += self.sink.tell() - before
+        self.buffer, self.buffered_bytes, self.buffered_rows = [], 0, 0
+
+    def _close_file(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.sink.close()
+            self.writer = self.sink = None
+
+    def close(self) -> int:
+        """Write what is buffered as the last group and close the file; returns the files written."""
+        self._write_group()
+        self._close_file()
+        return self.files
 
 
 def _write_file(table: pa.Table, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     versioned = table.replace_schema_metadata(schema.with_version(table.schema, __version__).metadata)
-    pq.write_table(versioned, target, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+    pq.write_table(versioned, target, compression="zstd", row_group_size=ROW_GROUP_MAX_ROWS)
 
 
 def _data_files(table_dir: Path) -> list[Path]:

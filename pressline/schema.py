@@ -167,8 +167,10 @@ def file_version(file_schema: pa.Schema) -> int:
 def conform(table: pa.Table, name: str) -> pa.Table:
     """Lift rows written by an older schema version: columns added since are null, order and types current.
 
-    Migrations so far: v1 -> v2 added articles/quarantine.duplicate_of and the inputs and
-    signatures tables; v2 -> v3 added source_record to articles, quarantine and rejected.
+    Migrations so far: v1 -> v2 added articles/quarantine.duplicate_of and the inputs table;
+    v2 -> v3 added source_record to articles, quarantine and rejected, runs.duplicates and the
+    signatures table (e411ee0 added those while still writing v2, so a v2 file may hold them or
+    not: columns are matched by name). tests/data/warehouse-v2-* are warehouses the v2 code wrote.
     """
     target = TABLES[name]
     columns = [

@@ -4,17 +4,20 @@ from __future__ import annotations
 import random
 import zlib
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pytest
 from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.nearcopies import VARIANTS
-from pressline import dedup, schema
+from pressline import dedup, load, schema
 from tests.conftest import load_seed_gold
+from tests.test_load import article
 
 COLUMNS = pa.schema([schema.ARTICLES.field(name) for name in ("doc_id", "body", "published_date")])
 
@@ -60,6 +63,65 @@ def test_an_earlier_new_copy_takes_over_and_updates_the_published_rows() -> None
     published = published.set_column(4, schema.SIGNATURES.field("duplicate_of"), pa.array([None, "old"]))
     decided = dedup.resolve(published, signatures([("first", SEEDS[2], date(2015, 9, 1))]))
     assert decided == {"first": None, "old": "first", "older-copy": "first"}
+
+
+@pytest.mark.parametrize("kind", sorted(VARIANTS))
+def test_every_variant_changes_the_body(kind: str) -> None:
+    """A variant that left the body as it was would measure exact matching only."""
+    for body in SEEDS:
+        copy = VARIANTS[kind](body, random.Random(5))
+        assert (dedup.body_hash(dedup.normalised_words("\n\n".join(copy)))
+                != dedup.body_hash(dedup.normalised_words("\n\n".join(body))))
+
+
+def publish_run(tmp_path: Path, run_id: str, rows: list[dict]) -> None:
+    """One run's end as the flow does it (flows.pipeline dedup_task, publish_task): its articles and
+    signatures staged, duplicates decided against the warehouse less the re-loaded files, published."""
+    staging = load.RunStaging(tmp_path / "staging", run_id)
+    articles = pa.Table.from_pylist([row | {"run_id": run_id} for row in rows], schema=schema.ARTICLES)
+    staging.write_batch("articles", 0, articles)
+    staging.write_batch("signatures", 0, dedup.signatures_table(articles))
+    existing = load.signatures_before(tmp_path / "warehouse", set(articles.column("source_path").to_pylist()), set())
+    load.publish(staging, tmp_path / "warehouse", duplicates=dedup.resolve(existing, staging.staged("signatures")))
+
+
+def published_flags(tmp_path: Path) -> dict[str, dict[str, str | None]]:
+    """duplicate_of by doc_id, as articles and as signatures hold it."""
+    flags = {}
+    for name in schema.DEDUPLICATED_TABLES:
+        rows = ds.dataset(tmp_path / "warehouse" / name, format="parquet", partitioning="hive").to_table(
+            columns=["doc_id", "duplicate_of"]).to_pylist()
+        flags[name] = {row["doc_id"]: row["duplicate_of"] for row in rows}
+    return flags
+
+
+def copy_of(doc_id: str, body: list[str], day: date, publisher: str = "China Daily USA") -> dict:
+    return article(doc_id, publisher=publisher, day=day) | {"body": "\n\n".join(body)}
+
+
+def test_an_earlier_copy_in_a_later_run_takes_over_the_published_rows(tmp_path: Path) -> None:
+    publish_run(tmp_path, "r1", [copy_of("late", SEEDS[2], date(2015, 9, 25), publisher="Mirror Site"),
+                                 copy_of("other", SEEDS[3], date(2015, 9, 20))])
+    assert published_flags(tmp_path)["articles"] == {"late": None, "other": None}
+    publish_run(tmp_path, "r2", [copy_of("early", SEEDS[2], date(2015, 9, 1))])
+    expected = {"late": "early", "early": None, "other": None}
+    assert published_flags(tmp_path) == {"articles": expected, "signatures": expected}
+
+
+def test_copies_of_a_kept_article_reloaded_as_another_story_are_decided_again(tmp_path: Path) -> None:
+    """The kept article's file now holds a different story: its former copies form their own
+    cluster (the earliest of them kept) instead of pointing at it."""
+    near = VARIANTS["changed_footer"](SEEDS[2], random.Random(1))
+    publish_run(tmp_path, "r1", [copy_of("first", SEEDS[2], date(2015, 9, 1)),
+                                 copy_of("second", SEEDS[2], date(2015, 9, 2), publisher="Mirror Site"),
+                                 copy_of("third", near, date(2015, 9, 3))])
+    flags = {"first": None, "second": "first", "third": "first"}
+    assert published_flags(tmp_path) == {"articles": flags, "signatures": flags}
+    publish_run(tmp_path, "r2", [copy_of("first", SEEDS[4], date(2015, 9, 1))])
+    flags = {"first": None, "second": None, "third": "second"}
+    assert published_flags(tmp_path) == {"articles": flags, "signatures": flags}
+    publish_run(tmp_path, "r3", [copy_of("second", SEEDS[2], date(2015, 9, 2), publisher="Mirror Site")])
+    assert published_flags(tmp_path) == {"articles": flags, "signatures": flags}
 
 
 def test_signatures_round_trip_through_parquet_bytes() -> None:

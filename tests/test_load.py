@@ -1,7 +1,9 @@
 """Staging and publishing: replace-by-doc_id, partition layout, journal replay."""
 from __future__ import annotations
 
+import random
 import re
+import shutil
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -221,8 +223,9 @@ def test_a_warehouse_written_by_schema_v1_is_migrated(tmp_path: Path) -> None:
 def test_publishing_streams_so_memory_does_not_grow_with_the_run(tmp_path: Path) -> None:
     """40 MB of staged article text is published without holding it all in Arrow's memory at once.
 
-    Streaming peaks near 17-21 MB here (it varies with pyarrow's thread count); loading every staged
-    table first, as publishing once did, peaked at 96 MB."""
+    Publishing holds at most load.PUBLISH_BUFFER_BYTES (16 MB) of rows, spilling the rest, plus a row
+    group: it peaks near 17 MB here; loading every staged table first, as publishing once did, peaked
+    at 96 MB."""
     import subprocess
     import sys
     import textwrap
@@ -276,3 +279,159 @@ def test_publishing_does_not_turn_every_removed_line_into_python_objects(tmp_pat
     assert peak < 10_000_000
     removed_lines = ds.dataset(tmp_path / "warehouse" / "_current" / "removed_lines", format="parquet")
     assert removed_lines.count_rows() == 400_000
+
+
+V2_WAREHOUSES = sorted((ROOT / "tests" / "data").glob("warehouse-v2-*"))
+# The column a table's rows are told apart by, to find each old row after the migration.
+ROW_KEYS = {"removed_lines": ("doc_id", "line_no"), "runs": ("run_id",), "inputs": ("source_path",)}
+
+
+def rows_by_key(snapshot: Path, name: str) -> dict[tuple, dict]:
+    """Every row of a table's files in a snapshot, as stored (no hive keys), by the table's row key."""
+    rows = {}
+    for path in sorted((snapshot / name).rglob("*.parquet")):
+        for row in pq.read_table(path, partitioning=None).to_pylist():
+            rows[tuple(row[key] for key in ROW_KEYS.get(name, ("doc_id",)))] = row
+    return rows
+
+
+@pytest.mark.parametrize("fixture", V2_WAREHOUSES, ids=lambda path: path.name)
+def test_a_warehouse_written_by_schema_v2_is_migrated_to_v3(tmp_path: Path, fixture: Path) -> None:
+    """tests/data/warehouse-v2-*: written by the v2 code itself (tests/data/make_v2_warehouse.py), in the two
+    shapes v2 files have (without source_record and signatures, and with them). One publish by the current
+    code lifts every file to v3: source_record null for the old rows, every old value kept, nothing lost."""
+    from pressline import dedup
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(fixture, warehouse, symlinks=True)
+    old_snapshot = load.current_snapshot(warehouse)
+    assert {schema.file_version(pq.read_schema(path)) for path in old_snapshot.rglob("*.parquet")} == {2}
+    old = {name: rows_by_key(old_snapshot, name) for name in schema.TABLES}
+    assert len(old["articles"]) == 4 and old["quarantine"] and len(old["rejected"]) == 2
+
+    staging = load.RunStaging(tmp_path / "staging", "r3")
+    new = pa.Table.from_pylist([article("a-new", day=date(2015, 9, 24), run_id="r3")
+                                | {"body": old["articles"][("a-china",)]["body"], "source_record": "line 1"}],
+                               schema=schema.ARTICLES)
+    staging.write_batch("articles", 0, new)
+    staging.write_batch("signatures", 0, dedup.signatures_table(new))
+    decided = dedup.resolve(load.signatures_before(warehouse, {"a-new.txt"}, set()), staging.staged("signatures"))
+    load.publish(staging, warehouse, duplicates=decided)
+
+    current = load.current_snapshot(warehouse)
+    for path in current.rglob("*.parquet"):
+        file_schema = pq.read_schema(path)
+        assert schema.file_version(file_schema) == schema.SCHEMA_VERSION == 3, path
+        assert file_schema.names == schema.TABLES[path.relative_to(current).parts[0]].names, path
+    for name in schema.TABLES:
+        migrated = rows_by_key(current, name)
+        for key, row in old[name].items():
+            lifted = {column: row.get(column) for column in schema.TABLES[name].names}
+            assert migrated.pop(key) == lifted, (name, key)
+        assert set(migrated) == ({("a-new",)} if name in ("articles", "signatures") else set()), name
+    # the first v2 files have no source_record column; those written from e411ee0 on hold it, null
+    assert ("source_record" in old["articles"][("a-china",)]) == bool(old["signatures"])
+    articles = rows_by_key(current, "articles")
+    assert articles[("a-china",)]["source_record"] is None and articles[("a-new",)]["source_record"] == "line 1"
+    if old["signatures"]:  # the warehouse knew its articles' signatures: the new exact copy is found
+        assert decided == {"a-new": "a-china"}
+        assert old["articles"][("a-mirror",)]["duplicate_of"] == "a-china"
+
+
+def staged_articles(tmp_path: Path, batches: int, rows: int, publishers: tuple[str, ...] = ("A", "B"),
+                    body=lambda number: "Body text.") -> load.RunStaging:
+    """A run of `batches` checkpoints of `rows` articles each, spread over the publishers' partitions."""
+    checkpoints = [checkpoint_of(tmp_path, f"k{batch}", [
+        article(f"b{batch:02d}-{row:04d}", publisher=publishers[row % len(publishers)])
+        | {"body": body(batch * rows + row)} for row in range(rows)]) for batch in range(batches)]
+    return load.RunStaging(tmp_path / "staging", "r1", checkpoints)
+
+
+def article_files(warehouse: Path) -> list[Path]:
+    return sorted((warehouse / "_current" / "articles").rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("held_bytes", [None, 40_000], ids=["held", "spilled"])
+def test_row_groups_span_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_bytes: int | None) -> None:
+    """3,000 small articles in 15 staged batches over two partitions: a file and a row group each
+    (with min_rows_per_group=64 a group was each batch's share of a partition: 15 groups of 100),
+    the same when most rows went through spill files first."""
+    if held_bytes:
+        monkeypatch.setattr(load, "PUBLISH_BUFFER_BYTES", held_bytes)
+        spills = []
+        monkeypatch.setattr(load, "_spill", lambda path, *args, real=load._spill: spills.append(path) or real(path, *args))
+    load.publish(staged_articles(tmp_path, 15, 200), tmp_path / "warehouse")
+    if held_bytes:
+        assert len(spills) > 5
+    files = article_files(tmp_path / "warehouse")
+    assert len(files) == 2
+    for path in files:
+        metadata = pq.read_metadata(path)
+        assert (metadata.num_row_groups, metadata.num_rows) == (1, 1500)
+        doc_ids = pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist()
+        assert doc_ids == sorted(doc_ids)  # load order: batch by batch, row by row
+
+
+def test_row_groups_are_cut_at_the_byte_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "ROW_GROUP_BYTES", 100_000)
+    staging = staged_articles(tmp_path, 15, 200)
+    row_bytes = staging.read(staging.files("articles")[0], "articles").nbytes / 200
+    load.publish(staging, tmp_path / "warehouse")
+    for path in article_files(tmp_path / "warehouse"):
+        metadata = pq.read_metadata(path)
+        sizes = [metadata.row_group(number).num_rows for number in range(metadata.num_row_groups)]
+        assert sum(sizes) == 1500 and len(sizes) > 3
+        assert sizes[-1] <= max(sizes) and max(sizes[:-1]) - min(sizes[:-1]) <= 2
+        assert all(abs(size * row_bytes - 100_000) < 5_000 for size in sizes[:-1])
+
+
+def test_narrow_tables_get_row_groups_of_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "ROW_GROUP_MAX_ROWS", 25_000)
+    staging = load.RunStaging(tmp_path / "staging", "r1")
+    for batch in range(10):
+        staging.write_batch("removed_lines", batch, pa.table({
+            "doc_id": [f"d{batch}-{row // 50}" for row in range(6_000)], "line_no": pa.array(
+                [row % 50 + 1 for row in range(6_000)], pa.int32()), "text": ["Share"] * 6_000,
+            "reason": ["share_widget"] * 6_000, "run_id": ["r1"] * 6_000}, schema=schema.REMOVED_LINES))
+    load.publish(staging, tmp_path / "warehouse")
+    (path,) = (tmp_path / "warehouse" / "_current" / "removed_lines").rglob("*.parquet")
+    metadata = pq.read_metadata(path)
+    assert [metadata.row_group(number).num_rows for number in range(metadata.num_row_groups)] == [25_000] * 2 + [10_000]
+
+
+def test_every_file_is_zstd_compressed(tmp_path: Path) -> None:
+    load.publish(staged_articles(tmp_path, 3, 100), tmp_path / "warehouse")
+    load.publish(stage(tmp_path, "r2", [article("late", run_id="r2")]), tmp_path / "warehouse")
+    current = tmp_path / "warehouse" / "_current"
+    files = list(current.rglob("*.parquet"))
+    assert {path.relative_to(current).parts[0] for path in files} == set(schema.TABLES)
+    for path in files:
+        metadata = pq.read_metadata(path)
+        codecs = {metadata.row_group(group).column(column).compression
+                  for group in range(metadata.num_row_groups) for column in range(metadata.num_columns)}
+        assert codecs <= {"ZSTD"}, path
+
+
+def test_files_are_cut_at_the_byte_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a 200 kB cap: several files in one partition, each holding at most 200 kB of row groups
+    (the footer comes on top), all but the last near the cap, every row kept in load order."""
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 200_000)
+    monkeypatch.setattr(load, "ROW_GROUP_BYTES", 30_000)
+    words = [f"w{number:x}q" for number in range(4_000)]
+
+    def body(number: int) -> str:
+        rng = random.Random(number)
+        return " ".join(rng.choice(words) for _ in range(150))
+
+    load.publish(staged_articles(tmp_path, 4, 500, publishers=("A",), body=body), tmp_path / "warehouse")
+    files = sorted(article_files(tmp_path / "warehouse"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+    assert len(files) >= 3
+    for number, path in enumerate(files):
+        metadata = pq.read_metadata(path)
+        data = sum(metadata.row_group(group).column(column).total_compressed_size
+                   for group in range(metadata.num_row_groups) for column in range(metadata.num_columns))
+        assert data <= 200_000, path
+        if number < len(files) - 1:
+            assert data >= 200_000 * 0.7, path
+    doc_ids = [doc_id for path in files for doc_id in pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist()]
+    assert doc_ids == sorted(doc_ids) and len(doc_ids) == 2000
