@@ -193,6 +193,15 @@ ADVERSARIAL_LINES = {
     "tabs": "x" + "\t " * (MB // 2) + "y",
     "long sentence": ("Word " * 30 + ". ") * (MB // 152),
     "cjk": "网络安全" * (MB // 4),
+    # Breadcrumb separators with a run of spaces or tabs between them (_CRUMB_TAIL, once quadratic).
+    "crumb slashes": "a /" + " " * MB + "/",
+    "crumb arrows": "a >" + " " * MB + ">",
+    "crumb bars and tabs": "a |" + "\t" * MB + "|",
+    # A breadcrumb line with a run of spaces (its section split, once quadratic), and a credit-like
+    # opening before one (the title's credit rule, once quadratic).
+    "breadcrumb with a run of spaces": "Home / a" + " " * MB + "b",
+    "by and spaces": "By" + " " * MB + "1",
+    "print reference and spaces": "(China Daily" + " " * MB + "09/22/2015 page 1)",
 }
 # Once quadratic in pressline/extract.py: _NAME_SEPARATORS (a byline with a long whitespace run)
 # and _COPYRIGHT_HOLDER (a copyright line with one); whitespace is now collapsed first.
