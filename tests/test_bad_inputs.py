@@ -53,16 +53,20 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     bad = tmp_path_factory.mktemp("hostile")
     expected = hostile.build(bad / "raw", bad / "outside")
     with pytest.MonkeyPatch.context() as patch, prefect_test_harness(server_startup_timeout=180):
-        _simulate_the_run_misbehaving(patch, bad / "raw")
+        mid_read = _simulate_the_run_misbehaving(patch, bad / "raw")
         reference_summary = run_flow(reference)
         hostile_summary = run_flow(bad)
     return {"reference": reference, "hostile": bad, "expected": expected,
-            "reference_summary": reference_summary, "summary": hostile_summary}
+            "reference_summary": reference_summary, "summary": hostile_summary, "mid_read_left": mid_read}
 
 
-def _simulate_the_run_misbehaving(patch: pytest.MonkeyPatch, raw: Path) -> None:
-    """Files change after discovery, and one cannot be opened (tests run as root: chmod cannot deny it)."""
-    discover, open_ = ingest.discover, os.open
+def _simulate_the_run_misbehaving(patch: pytest.MonkeyPatch, raw: Path) -> dict:
+    """Files change after discovery, one cannot be opened (tests run as root: chmod cannot deny it),
+    and two change while they are read: ingest's reading function reads a file's first bytes, the
+    file grows or is deleted (`hostile.while_reading`), then the rest is read. Returns the mid-read
+    changes not made yet (none, once the run has read both files)."""
+    discover, open_, read_capped = ingest.discover, os.open, ingest._read_capped
+    mid_read = hostile.while_reading(raw)
 
     def discover_then_change(raw_dir: Path) -> list[ingest.Source]:
         sources = discover(raw_dir)
@@ -75,8 +79,27 @@ def _simulate_the_run_misbehaving(patch: pytest.MonkeyPatch, raw: Path) -> None:
             raise PermissionError(13, "Permission denied", os.fspath(path))
         return open_(path, flags, *args, **kwargs)
 
+    def read_capped_while_changing(stream, cap: int) -> bytes:
+        action = mid_read.pop(_open_file(stream), None)
+        if action is None:
+            return read_capped(stream, cap)
+        head = stream.read(16)
+        action()
+        return head + read_capped(stream, cap - len(head))
+
     patch.setattr(ingest, "discover", discover_then_change)
     patch.setattr(ingest.os, "open", open_denying)
+    patch.setattr(ingest, "_read_capped", read_capped_while_changing)
+    return mid_read
+
+
+def _open_file(stream) -> tuple[int, int] | None:
+    """(device, inode) of the file a stream reads, or None (a gzip or WARC stream has no file of its own)."""
+    try:
+        status = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
 
 
 def outcomes(workspace: Path) -> dict[tuple[str, str | None], tuple[str, pd.Series]]:
@@ -107,7 +130,8 @@ def test_each_input_gets_its_outcome(runs: dict) -> None:
             ok = name == "rejected" and case.says in row["error"]
             got = row["error"] if name == "rejected" else name
         else:
-            ok = name in DOCUMENT_TABLES and case.says in row["body"] and case.encoding in (None, row["encoding"])
+            ok = name in DOCUMENT_TABLES and case.says in row["body"] and case.encoding in (None, row["encoding"]) \
+                and not (case.absent and case.absent in row["body"])
             got = f"{name}, encoding {row.get('encoding')}, body {str(row.get('body'))[:80]!r}"
         if not ok:
             wrong.append(f"{case}: got {got}")
@@ -159,9 +183,18 @@ def test_nothing_escapes_the_raw_dir(runs: dict) -> None:
     assert not any((workspace / "staging").iterdir())
 
 
+def test_the_files_changed_while_they_were_read(runs: dict) -> None:
+    """The growing and the deleted file were changed between their first bytes and the rest."""
+    assert runs["mid_read_left"] == {}
+    raw = runs["hostile"] / "raw"
+    assert not os.path.lexists(raw / hostile.DELETED_WHILE_READ)
+    assert (raw / hostile.GROWING).read_bytes().startswith(hostile.SHORT.encode())
+    assert (raw / hostile.GROWING).stat().st_size > len(hostile.SHORT.encode())
+
+
 def test_source_paths_map_back_to_the_files(runs: dict) -> None:
     raw = runs["hostile"] / "raw"
-    for path in {case.source_path for case in runs["expected"]} - {hostile.VANISHING}:
+    for path in {case.source_path for case in runs["expected"]} - hostile.GONE:
         assert os.path.lexists(raw / ingest.unescape_path(path)), path
 
 
