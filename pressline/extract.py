@@ -39,21 +39,26 @@ _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE
 )
 _BYLINE_PREFIX = re.compile(r"^" + rules_data.fragment("BYLINE_PREFIX") + r"\s*", re.IGNORECASE)
-_NAME_SEPARATORS = re.compile(r"\s*(,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
+# The lookbehinds let the leading white space be taken only from the start of its run (a search
+# that retried `\s*` from inside a long run would rescan the rest of it each time: quadratic);
+# `(?<=\s)` keeps the matches right after an earlier one ('Ann and and Bo'), so the splits are the same.
+_NAME_SEPARATORS = re.compile(r"(?:(?<!\s)\s*|(?<=\s))(,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*")
 # "Cao Yin in Beijing", "Sara Harberson In": a place or category after the name.
-_PLACE_SUFFIX = re.compile(r"\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
+# (?<!\s): from the start of a whitespace run only (see _NAME_SEPARATORS); a match runs to the end.
+_PLACE_SUFFIX = re.compile(r"(?<!\s)\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
 _PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|de|da|van|von|der|le|la|bin|al))*$")
 _DATE_LABEL = re.compile(r"^" + rules_data.fragment("DATE_LABEL") + r"\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
 _COPYRIGHT_HOLDER = re.compile(
-    r"^(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*(?:[-–]\s*\d{0,4})?\s*)?(?P<holder>[^.|]*?)\s*"
+    r"^(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*(?:[-–]\s*\d{0,4})?\s*)?(?P<holder>(?:[^.|]*?[^.|\s])??)\s*"
     r"(?:all rights reserved|\.|\||$)",
     re.IGNORECASE,
 )
 # The holder is named near the start; reading further only costs time on long footers.
 MAX_COPYRIGHT_CHARS = 300
-_PRINT_OUTLET = re.compile(r"^\(?(?P<outlet>[^()]*?)\s+\d{1,2}/\d{1,2}/\d{4}\s+page", re.IGNORECASE)
+# The outlet ends in a non-space, so `\s+` is tried once per whitespace run, not from inside it.
+_PRINT_OUTLET = re.compile(r"^\(?(?P<outlet>(?:[^()]*?[^()\s])??)\s+\d{1,2}/\d{1,2}/\d{4}\s+page", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -158,7 +163,9 @@ class DateRules:
 
 def _label_pattern(words: list[str]) -> re.Pattern[str]:
     """Words that label the date right after them ('Updated on', 'Posted on the')."""
-    return re.compile(rf"(?<!\w)(?:{_words_pattern(words)})\W*(?:on|at|:)?\W*(?:the\s+)?$", re.IGNORECASE)
+    # `\W*(?:on|at|:)?\W*` would split a run of non-word characters between two `\W*` in every
+    # way (quadratic); a colon is a non-word character, so this is the same language.
+    return re.compile(rf"(?<!\w)(?:{_words_pattern(words)})\W*(?:(?:on|at)\W*)?(?:the\s+)?$", re.IGNORECASE)
 
 
 @cache
@@ -195,7 +202,8 @@ def title_rules() -> TitleRules:
     by_forms = [word for word in authors["prefixes"] if word.endswith("by")]
     by_forms += [f"{word} by" for word in authors["not_writers"]]
     labels = [word for word in authors["prefixes"] if not word.endswith("by")] + config["credit_labels"]
-    credit = rf"^(?:(?:{_words_pattern(by_forms)})\s*[:：]?|(?:{_words_pattern(labels)})\s*[:：])\s*[A-ZÀ-Þ]"
+    # `(?:\s*[:：])?\s*`, not `\s*[:：]?\s*`: two adjacent `\s*` split a long run of spaces in every way.
+    credit = rf"^(?:(?:{_words_pattern(by_forms)})(?:\s*[:：])?|(?:{_words_pattern(labels)})\s*[:：])\s*[A-ZÀ-Þ]"
     return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"],
                       config["min_score"], re.compile(rf"\b(?:{_words_pattern([w.lower() for w in config['nav_words']])})\b"),
                       re.compile(credit, re.IGNORECASE), dict(config["weights"]))
@@ -247,7 +255,9 @@ _HEADLINE_ENDS = ("?", "!", ")")
 
 _LIST_MARK = re.compile(r"^(?:[-–—*•·+▪►o]\s|\d{1,2}[.)]\s)\s*")
 _LIST_ITEM_TEXT = re.compile(r"^(?:[-–—*•·+▪►o]|\d{1,2}[.)])[ \t\u00a0]+(.+)$", re.MULTILINE)
-_CRUMB_TAIL = re.compile(r"[/>»›|][ \t]*([^\n/>»›|]+)$", re.MULTILINE)
+# The tail starts at a non-space: with `[ \t]*([^\n/>»›|]+)` both parts could take the spaces after
+# a separator, and each way of splitting them was tried (quadratic in a run of spaces).
+_CRUMB_TAIL = re.compile(r"[/>»›|][ \t]*([^\n/>»›| \t][^\n/>»›|]*)$", re.MULTILINE)
 _SUFFIX_SEPARATOR = re.compile(r"\s(?:[|–—:·»-]|::)\s")
 _LINK_ARROWS = (">", "›", "→", "»")
 _DIGIT = re.compile(r"\d")
@@ -869,10 +879,15 @@ def _date_only(raw: str, day_first: bool = False) -> PublishedTime | None:
     return PublishedTime(raw, None, parsed.date(), False)
 
 
+_CRUMB_SEPARATOR = re.compile(r"/|>|»|›|\||&gt;")
+
+
 def parse_section(breadcrumb: str | None) -> str | None:
     if not breadcrumb:
         return None
-    parts = [part.strip() for part in re.split(r"\s*(?:/|>|»|›|\||&gt;)\s*", breadcrumb) if part.strip()]
+    # Split at the separators alone and strip the parts: `\s*` around them would be retried from
+    # every position of a long run of spaces (quadratic).
+    parts = [part.strip() for part in _CRUMB_SEPARATOR.split(breadcrumb) if part.strip()]
     if parts and parts[0].lower() in ("home", "homepage", "首页"):
         parts = parts[1:]
     return " / ".join(parts) or None

@@ -189,7 +189,7 @@ def iter_records(source: Source, ingested_at: datetime,
     try:
         yield from reader(source, ingested_at, options)
     except Exception as err:  # noqa: BLE001 - a reader bug must cost this file, not the run
-        yield _file_rejection(source, ingested_at, f"Reading the file failed unexpectedly ({_one_line(err)}).")
+        yield _file_rejection(source, ingested_at, f"Reading the file failed unexpectedly ({one_line(err)}).")
 
 
 def read_source(source: Source, ingested_at: datetime, options: IngestOptions | None = None) -> Document | Rejection:
@@ -408,7 +408,7 @@ def _gunzip(raw: bytes, cap: int) -> bytes:
 def _gzip_problem(err: BaseException) -> str:
     if isinstance(err, EOFError):
         return "The gzip data is truncated."
-    return f"The gzip data is corrupt ({_one_line(err)})."
+    return f"The gzip data is corrupt ({one_line(err)})."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -540,7 +540,7 @@ def _parse_json_object(line: bytes) -> dict:
     except RecursionError:
         raise BadLine("nests JSON arrays or objects too deeply to be read") from None
     except ValueError as err:
-        raise BadLine(f"is not valid JSON ({_one_line(err)})") from None
+        raise BadLine(f"is not valid JSON ({one_line(err)})") from None
     if not isinstance(value, dict):
         raise BadLine(f"holds a JSON {_json_type(value)}, not an object")
     return value
@@ -599,7 +599,7 @@ def _read_warc(source: Source, ingested_at: datetime, options: IngestOptions) ->
         except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as err:
             at = iterator.offset
             yield _record_rejection(source, ingested_at, f"offset={at}", f"offset {at}",
-                                    f"The WARC data from offset {at} is corrupt or truncated ({_one_line(err)}); "
+                                    f"The WARC data from offset {at} is corrupt or truncated ({one_line(err)}); "
                                     "the records before it were kept.")
 
     return _read_container(source, ingested_at, options, records)
@@ -665,13 +665,13 @@ def _os_reason(err: OSError) -> str:
     return (err.strerror or str(err)).lower()
 
 
-def _one_line(err: BaseException) -> str:
-    """An exception as a short single line, fit for the middle of an error sentence."""
+def one_line(err: BaseException) -> str:
+    """An exception as a short single line, fit for the middle of an error sentence (any stage's)."""
     text = " ".join(str(err).split()) or "no message"
-    return f"{type(err).__name__}: {text[:200]}".rstrip(".")
+    return f"{type(err).__name__}: {text[:200].rstrip()}".rstrip(".")
 
 
 __all__ = [
     "BadLine", "Document", "IngestOptions", "InputError", "NotText", "Rejection", "Source", "decode", "discover",
-    "doc_id_for", "escape_path", "iter_records", "read_source", "record_doc_id", "unescape_path",
+    "doc_id_for", "escape_path", "iter_records", "one_line", "read_source", "record_doc_id", "unescape_path",
 ]

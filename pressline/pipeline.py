@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from pressline import __version__, dedup, schema
 from pressline.clean import CleanedDocument, clean, clean_many, census_of
 from pressline.extract import Fields, extract
-from pressline.ingest import Document, IngestOptions, Rejection, Source, iter_records
+from pressline.ingest import Document, IngestOptions, Rejection, Source, iter_records, one_line
 from pressline.linefeatures import LineCensus
 from pressline.load import BatchCheckpoint, Fingerprint
 from pressline.report import RunReport
@@ -227,8 +227,10 @@ def split_quarantine(articles: pa.Table, outcome: ValidationOutcome) -> tuple[pa
 
 
 def _stage_failure(document: Document, stage: str, err: Exception) -> Rejection:
+    """The document's rejected row when a stage raised on it; the message is cut to one short line,
+    so the error stays one plain sentence whatever the exception held."""
     return Rejection(
         document.doc_id, document.source_path, document.content_sha256, document.size_bytes,
-        f"The {stage} failed on this document ({type(err).__name__}: {err}).", document.ingested_at,
+        f"The {stage} failed on this document ({one_line(err)}).", document.ingested_at,
         document.source_record,
     )

@@ -6,8 +6,9 @@ writes every case of the issue's list (and of the README's Input handling table)
 one `Expected` per input - per file, and per record of a JSONL or WARC file - so a test can
 check that inputs seen == articles + quarantine + rejected. The cases that need the run
 itself to misbehave (a file deleted or turned into a link after discovery, an unreadable
-file: tests run as root, so permissions cannot deny a read) are applied by `after_discovery`
-and `UNREADABLE`, which the test wires in.
+file: tests run as root, so permissions cannot deny a read) are applied by `after_discovery`,
+`UNREADABLE` and `while_reading` (a file that grows, and one deleted, between the first bytes
+read and the rest), which the test wires in.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import json
 import os
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,6 +34,10 @@ SECRET = "TOP-SECRET-OUTSIDE-THE-RAW-DIR"
 UNREADABLE = "race/unreadable.txt"
 VANISHING = "race/vanishing.txt"
 BECOMES_LINK = "race/becomes-link.txt"
+GROWING = "race/growing.txt"
+DELETED_WHILE_READ = "race/deleted-while-read.txt"
+# Inputs that are no longer in the raw dir after the run.
+GONE = frozenset({VANISHING, DELETED_WHILE_READ})
 
 ZH = ("网络安全是中美两国共同面临的挑战，双方应加强对话与合作，官员和分析人士周一在北京表示。"
       "中国国家互联网信息办公室主任在多个国际场合呼吁两国发挥各自优势，共同解决网络空间出现的问题，"
@@ -56,6 +62,7 @@ class Expected:
     outcome: str                 # "document" or "rejected"
     says: str = ""               # in the rejection's error, or in the document's body
     encoding: str | None = None  # the encoding a document must record
+    absent: str = ""             # never in the document's body
 
 
 def seeds() -> list[Path]:
@@ -84,6 +91,24 @@ def after_discovery(raw: Path) -> None:
     target = raw / BECOMES_LINK
     target.unlink()
     target.symlink_to(raw / seeds()[0].name)
+
+
+def while_reading(raw: Path) -> dict[tuple[int, int], Callable[[], None]]:
+    """What happens to a file after its first bytes are read, by (device, inode) of the open file:
+    a writer appends to GROWING, and DELETED_WHILE_READ is deleted (its open file stays readable)."""
+    def append() -> None:
+        with open(raw / GROWING, "ab") as handle:
+            handle.write(b"A paragraph the writer had not finished when the run read the file.\n")
+
+    def delete() -> None:
+        (raw / DELETED_WHILE_READ).unlink()
+
+    return {_inode(raw / GROWING): append, _inode(raw / DELETED_WHILE_READ): delete}
+
+
+def _inode(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_dev, status.st_ino
 
 
 def _write(raw: Path, relative: str, data: bytes) -> str:
@@ -122,7 +147,9 @@ def _encodings(raw: Path, _outside: Path) -> list[Expected]:
     line = _body_line(page)
     mixed = page.encode().replace(line.encode(), line[:20].encode() + b"\xff" + line[20:].encode())
     newlines = _page(1).replace("\n", "\r\n", 5).replace("\n", "\r", 9)
-    nul = _page(2).replace(".", ".\x00", 4)
+    nul_line = _body_line(_page(2))
+    nul = _page(2).replace(nul_line, "\x00".join([nul_line[:8], nul_line[8:16], nul_line[16:]]), 1)
+    nul = nul.replace(".", ".\x00", 4)
     article = "{title}\n\n{body}\n\n{body}\n"
     cases = [
         ("enc/invalid-utf8-mid.txt", mixed, "utf-8 (invalid bytes replaced)", line[:20] + "\ufffd" + line[20:40]),
@@ -138,10 +165,11 @@ def _encodings(raw: Path, _outside: Path) -> list[Expected]:
         ("enc/latin1.txt", article.format(title="Les écoles de Lyon", body=FRENCH).encode("latin-1"), "cp1252",
          "rénovation des écoles"),
         ("enc/mixed-newlines.txt", newlines.encode(), "utf-8", _body_line(_page(1))),
-        ("enc/nul-bytes.txt", nul.encode(), "utf-8", ""),
     ]
     return [Expected(_write(raw, name, data), None, "document", says, encoding)
-            for name, data, encoding, says in cases]
+            for name, data, encoding, says in cases] + [
+        Expected(_write(raw, "enc/nul-bytes.txt", nul.encode()), None, "document", nul_line[:40], "utf-8",
+                 absent="\x00")]
 
 
 def _big(raw: Path, _outside: Path) -> list[Expected]:
@@ -268,4 +296,6 @@ def _race(raw: Path, _outside: Path) -> list[Expected]:
         Expected(_write(raw, UNREADABLE, SHORT.encode()), None, "rejected", "permission denied"),
         Expected(_write(raw, VANISHING, SHORT.encode()), None, "rejected", "disappeared"),
         Expected(_write(raw, BECOMES_LINK, SHORT.encode()), None, "rejected", "became a symbolic link"),
+        Expected(_write(raw, GROWING, SHORT.encode()), None, "rejected", "changed while it was being read"),
+        Expected(_write(raw, DELETED_WHILE_READ, _page(19).encode()), None, "document", _body_line(_page(19))),
     ]

@@ -32,6 +32,24 @@ def test_serve_and_ui_explain_their_options() -> None:
     assert ui_help.exit_code == 0 and "--host" in ui_help.output and "127.0.0.1" in ui_help.output
 
 
+@pytest.mark.parametrize(("options", "host", "port"), [
+    ([], "127.0.0.1", 4200),
+    (["--host", "0.0.0.0", "--port", "8080"], "0.0.0.0", 8080),
+])
+def test_ui_binds_to_127_0_0_1_unless_told_otherwise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     options: list[str], host: str, port: int) -> None:
+    import flows.ops
+
+    calls = []
+    monkeypatch.setattr(flows.ops, "run_ui", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.delenv("PREFECT_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["ui", *options])
+    assert result.exit_code == 0, result.output
+    [(args, kwargs)] = calls
+    assert args == (host, port) and kwargs == {"home": (tmp_path / ".prefect").resolve()}
+
+
 def test_serve_without_a_server_is_one_clear_line(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     result = runner.invoke(app, ["serve", "--raw-dir", str(RAW), "--staging-dir", str(tmp_path / "s"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
+import stat
 from datetime import date, datetime
 from pathlib import Path
 
@@ -336,3 +338,27 @@ def test_the_tables_do_not_depend_on_the_batch_size(harness, tmp_path: Path) -> 
         pd.testing.assert_frame_equal(tables[0][name], tables[1][name])
     removed = tables[0]["removed_lines"]
     assert set(removed[removed["text"] == footer]["reason"]) == {"site_template"}  # alone in a batch: body
+
+
+def test_outputs_are_created_with_the_users_umask(harness, tmp_path: Path) -> None:
+    """A run under umask 027 leaves nothing in the warehouse or staging that the group may write
+    or others may read: every file is rw-r----- and every folder rwxr-x---, as the umask says."""
+    shutil.copytree(RAW, tmp_path / "raw")
+    previous = os.umask(0o027)
+    try:
+        summary = run(tmp_path)
+        run(tmp_path)  # a second run links unchanged files and prunes: still nothing wider
+    finally:
+        os.umask(previous)
+    assert summary["articles"] > 0
+    modes = {}
+    for top in ("warehouse", "staging"):
+        for folder, dirnames, filenames in os.walk(tmp_path / top):
+            for name in [*dirnames, *filenames]:
+                status = os.lstat(os.path.join(folder, name))
+                if not stat.S_ISLNK(status.st_mode):
+                    modes[os.path.relpath(os.path.join(folder, name), tmp_path)] = status.st_mode
+    assert any(stat.S_ISREG(mode) for mode in modes.values()) and any(stat.S_ISDIR(mode) for mode in modes.values())
+    wrong = {path: oct(stat.S_IMODE(mode)) for path, mode in modes.items()
+             if stat.S_IMODE(mode) != (0o750 if stat.S_ISDIR(mode) else 0o640)}
+    assert not wrong, wrong

@@ -536,6 +536,44 @@ def test_warc_with_only_metadata_records_is_rejected(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# JSONL and WARC files that change while they are read
+
+
+def _multi_record_file(root: Path, name: str) -> tuple[Path, bytes, list[str]]:
+    """A JSONL or WARC file of three pages, and bytes a writer still busy with it would append."""
+    texts = [f"Page {number}\n{TEXT}" for number in range(3)]
+    gz = name.endswith(".gz")
+    if ".jsonl" in name:
+        more = (json.dumps({"text": "A record still being written"}) + "\n").encode()
+        return _jsonl(root, [json.dumps({"text": text}) for text in texts], name), \
+            gzip.compress(more) if gz else more, texts
+    data, _ = _warc([("conversion", text.encode(), "text/plain") for text in texts], gz)
+    more, _ = _warc([("conversion", b"A record still being written\n", "text/plain")], gz)
+    return _write(root, name, data), more, texts
+
+
+@pytest.mark.parametrize("name", ["feed.jsonl", "feed.jsonl.gz", "pages.warc", "pages.warc.gz"])
+def test_a_multi_record_file_changing_while_it_is_read_keeps_its_records_and_says_so(tmp_path: Path,
+                                                                                    name: str) -> None:
+    path, more, texts = _multi_record_file(tmp_path, name)
+    outcomes = iter_records(Source(path, name), NOW)
+    first = next(outcomes)  # the file is open and being read: a writer appends to it now
+    with open(path, "ab") as handle:
+        handle.write(more)
+    rest = list(outcomes)
+    documents = [first, *rest[:-1]]
+    assert all(isinstance(outcome, Document) for outcome in documents), documents
+    assert [document.text for document in documents[:3]] == texts
+    change = _rejected(rest[-1], "The file changed while it was being read, so its last records may be missing")
+    assert change.source_path == name and change.source_record is None and change.doc_id == doc_id_for(name)
+
+
+def test_a_multi_record_file_that_does_not_change_has_no_such_row(tmp_path: Path) -> None:
+    path, _, texts = _multi_record_file(tmp_path, "feed.jsonl")
+    assert [outcome.text for outcome in _records(path, tmp_path)] == texts
+
+
+# ---------------------------------------------------------------------------------------------
 # The batch stage
 
 
