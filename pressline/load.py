@@ -59,6 +59,8 @@ STAGED_RESULTS = {"validation": VALIDATION_DIR, "docs": DOCS_DIR}
 CHECKPOINTS = "_batches"
 CHECKPOINT_SUMMARY = "summary.json"
 PARTIAL_SUFFIX = ".partial-"
+# A folder being deleted is first renamed to a hidden `.<name>.deleting-<id>` (see _delete).
+DELETING_SUFFIX = ".deleting-"
 # A touched partition's files below this size are merged into one; larger ones are kept.
 COMPACT_BELOW_BYTES = 128 * 1024 * 1024
 MAX_ROWS_PER_FILE = 250_000
@@ -175,7 +177,7 @@ class RunStaging:
 
     def discard_checkpoints(self) -> None:
         """After a publish every checkpoint is either published or stale (its inputs changed)."""
-        shutil.rmtree(self.root / CHECKPOINTS, ignore_errors=True)
+        _delete(self.root / CHECKPOINTS)
 
     def validation_results(self) -> list[dict]:
         """GX results of the run's batches, in batch order."""
@@ -342,7 +344,7 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
         _commit(warehouse, target)
     except BaseException:
         if getattr(current_snapshot(warehouse), "name", None) != target.name:
-            shutil.rmtree(target, ignore_errors=True)  # never committed: nothing of it stays
+            _delete(target)  # never committed: nothing of it stays
         raise
     _keep_results(staging.directory, warehouse)
     staging.discard()
@@ -506,6 +508,21 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+def _delete(path: Path) -> None:
+    """Remove a folder so that a kill part-way never leaves half of it under its own name: a
+    checkpoint that lost its summary.json to an interrupted rmtree could never be written
+    again, one that kept only its summary.json would publish without its rows. The folder is
+    renamed to a hidden sibling first; recover() removes what is left of those."""
+    doomed = path
+    if DELETING_SUFFIX not in path.name:
+        doomed = path.with_name(f".{path.name}{DELETING_SUFFIX}{uuid.uuid4().hex[:8]}")
+        try:
+            os.rename(path, doomed)
+        except FileNotFoundError:
+            return
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
 def _move(source: Path, target: Path) -> None:
     try:
         os.replace(source, target)
@@ -569,7 +586,8 @@ def committed_snapshots(warehouse: Path) -> list[str]:
     taken. A snapshot not on this chain was never committed.
     """
     folder = warehouse / SNAPSHOTS
-    names = sorted(path.name for path in folder.iterdir() if path.is_dir()) if folder.is_dir() else []
+    names = sorted(path.name for path in folder.iterdir()
+                   if path.is_dir() and not path.name.startswith(".")) if folder.is_dir() else []
     current = current_snapshot(warehouse)
     chain: list[str] = []
     name = current.name if current else None
@@ -605,7 +623,7 @@ def prune_snapshots(warehouse: Path, retain: int = RETAIN_SNAPSHOTS, retain_seco
             doomed = chain[position:]  # the older ones were replaced earlier still
             break
     for name in doomed:
-        shutil.rmtree(folder / name, ignore_errors=True)
+        _delete(folder / name)
     return doomed
 
 
@@ -630,15 +648,18 @@ def recover(staging_root: Path, warehouse: Path) -> list[str]:
                 _keep_results(run_dir, warehouse)
             shutil.rmtree(run_dir, ignore_errors=True)
             done.append(f"{run_dir.name} (committed; its results kept)" if committed else run_dir.name)
-        for partial in sorted((staging_root / CHECKPOINTS).glob(f"*{PARTIAL_SUFFIX}*")):
-            shutil.rmtree(partial, ignore_errors=True)
-            done.append(partial.name)
+        # A checkpoint folder holds a summary.json from the moment it has its name: one without is
+        # half written (`<key>.partial-<id>`) or was left by an older version's interrupted delete.
+        for unfinished in sorted(path for path in (staging_root / CHECKPOINTS).glob("*")
+                                 if not (path / CHECKPOINT_SUMMARY).is_file()):
+            shutil.rmtree(unfinished, ignore_errors=True)
+            done.append(unfinished.name)
     folder = warehouse / SNAPSHOTS
     if folder.exists():
         committed_names = set(committed_snapshots(warehouse))
         for path in sorted(folder.iterdir()):
-            if path.is_dir() and path.name not in committed_names:
-                shutil.rmtree(path, ignore_errors=True)
+            if path.is_dir() and path.name not in committed_names:  # hidden `.deleting-` ones too
+                _delete(path)
                 done.append(path.name)
     for pending in warehouse.glob(f".{CURRENT}.*"):
         pending.unlink(missing_ok=True)

@@ -429,3 +429,34 @@ def test_publishing_does_not_turn_every_removed_line_into_python_objects(tmp_pat
     assert peak < 10_000_000
     removed_lines = ds.dataset(tmp_path / "warehouse" / "_current" / "removed_lines", format="parquet")
     assert removed_lines.count_rows() == 400_000
+
+
+def test_a_checkpoint_half_deleted_by_a_killed_run_is_dropped_and_can_be_written_again(tmp_path: Path) -> None:
+    """An rmtree killed part-way (older versions deleted checkpoints in place) can leave a
+    checkpoint without its summary.json: the batch could never be written again."""
+    checkpoint_of(tmp_path, "k1", [article("a")])
+    (checkpoint_of(tmp_path, "k2", [article("b")]).directory / load.CHECKPOINT_SUMMARY).unlink()
+    with pytest.raises(OSError):
+        checkpoint_of(tmp_path, "k2", [article("b")])
+    assert load.recover(tmp_path / "staging", tmp_path / "warehouse") == ["k2"]
+    assert checkpoint_of(tmp_path, "k2", [article("b")]).done()
+
+
+def test_checkpoints_and_snapshots_are_renamed_away_before_they_are_deleted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill during the delete leaves a hidden leftover, never half a folder under its own name."""
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)
+    load.publish(stage(tmp_path, "r2", [article("b", publisher="Paper B", run_id="r2")]), warehouse)
+    age(warehouse, "r2")
+    checkpoint_of(tmp_path, "k1", [article("c", run_id="r3")])
+    monkeypatch.setattr(load.shutil, "rmtree", lambda *args, **kwargs: None)  # killed before deleting a file
+    load.publish(stage(tmp_path, "r3", [article("d", publisher="Paper D", run_id="r3")]), warehouse)
+    monkeypatch.undo()
+    assert not (tmp_path / "staging" / load.CHECKPOINTS).exists()
+    assert [name for name in snapshots_on_disk(warehouse) if not name.startswith(".")] == ["r2", "r3"]
+    assert load.committed_snapshots(warehouse) == ["r3", "r2"]
+    dropped = load.recover(tmp_path / "staging", warehouse)
+    assert any(name.startswith(f"._batches{load.DELETING_SUFFIX}") for name in dropped), dropped
+    assert any(name.startswith(f".r1{load.DELETING_SUFFIX}") for name in dropped), dropped
+    assert snapshots_on_disk(warehouse) == ["r2", "r3"] and not any((tmp_path / "staging").iterdir())
