@@ -24,6 +24,8 @@ If `_current` names that run, the run was killed after its commit and recovery f
 (keeps its results, re-creates missing table links); otherwise the commit never happened and
 its snapshot is deleted. Every snapshot not on the committed chain (`committed_snapshots`:
 `_current`, then the snapshot each one replaced) is an uncommitted leftover and goes too.
+Folders are deleted by renaming them to a hidden name first (`_delete`), so a kill during a
+delete never leaves half a checkpoint or snapshot under its own name.
 """
 from __future__ import annotations
 
