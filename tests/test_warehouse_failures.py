@@ -84,7 +84,10 @@ def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cli(prefect_api: str, raw: Path, workdir: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
-    env = {**os.environ, "PREFECT_API_URL": prefect_api, "PREFECT_HOME": str(workdir / ".prefect"), **(env or {})}
+    # Console log levels left in this process's environment by CLI commands other tests ran in it
+    # (`pressline serve` sets INFO) would decide what the child prints: it gets the CLI's own.
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_LOGGING_")}
+    env = {**inherited, "PREFECT_API_URL": prefect_api, "PREFECT_HOME": str(workdir / ".prefect"), **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "pressline.cli", "run", "--raw-dir", str(raw), "--staging-dir",
          str(workdir / "staging"), "--warehouse-dir", str(workdir / "warehouse"), "--expectations-dir",
