@@ -225,24 +225,35 @@ def test_kill_9_in_every_phase_then_rerun_equals_one_clean_run(
         assert (warehouse / load.VALIDATION_DIR / name).is_dir() and (warehouse / load.DOCS_DIR / name).is_dir()
 
 
-# Put on the child's PYTHONPATH: the Parquet dataset writer publishing uses fills the disk after
-# the first table of the snapshot.
+# Put on the child's PYTHONPATH: the disk fills up once a publish has written the first table
+# (articles) of the snapshot it builds in staging, whichever pyarrow writer it uses.
 NO_SPACE_LEFT = """
 import errno, os
-import pyarrow.dataset
+import pyarrow.dataset, pyarrow.parquet
+
+
+def _no_space_left(path):
+    path = str(path)
+    if "/snapshot/" in path and "/snapshot/articles" not in path:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
 
 _write_dataset = pyarrow.dataset.write_dataset
-_calls = []
+_writer_init = pyarrow.parquet.ParquetWriter.__init__
 
 
-def write_dataset(*args, **kwargs):
-    _calls.append(1)
-    if len(_calls) > 1:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    return _write_dataset(*args, **kwargs)
+def write_dataset(data, base_dir, *args, **kwargs):
+    _no_space_left(base_dir)
+    return _write_dataset(data, base_dir, *args, **kwargs)
+
+
+def writer_init(self, where, *args, **kwargs):
+    _no_space_left(where)
+    _writer_init(self, where, *args, **kwargs)
 
 
 pyarrow.dataset.write_dataset = write_dataset
+pyarrow.parquet.ParquetWriter.__init__ = writer_init
 """
 
 
