@@ -226,10 +226,10 @@ def test_kill_9_in_every_phase_then_rerun_equals_one_clean_run(
 
 
 # Put on the child's PYTHONPATH: the disk fills up once a publish has written the first table
-# (articles) of the snapshot it builds in staging, whichever pyarrow writer it uses.
+# (articles) of the snapshot it builds in staging, whichever pyarrow writer it opens files with.
 NO_SPACE_LEFT = """
 import errno, os
-import pyarrow.dataset, pyarrow.parquet
+import pyarrow, pyarrow.dataset, pyarrow.parquet
 
 
 def _no_space_left(path):
@@ -240,6 +240,7 @@ def _no_space_left(path):
 
 _write_dataset = pyarrow.dataset.write_dataset
 _writer_init = pyarrow.parquet.ParquetWriter.__init__
+_os_file = pyarrow.OSFile
 
 
 def write_dataset(data, base_dir, *args, **kwargs):
@@ -248,12 +249,20 @@ def write_dataset(data, base_dir, *args, **kwargs):
 
 
 def writer_init(self, where, *args, **kwargs):
-    _no_space_left(where)
+    if isinstance(where, (str, os.PathLike)):
+        _no_space_left(where)
     _writer_init(self, where, *args, **kwargs)
+
+
+def os_file(path, mode="r", *args, **kwargs):
+    if "w" in mode or "a" in mode:
+        _no_space_left(path)
+    return _os_file(path, mode, *args, **kwargs)
 
 
 pyarrow.dataset.write_dataset = write_dataset
 pyarrow.parquet.ParquetWriter.__init__ = writer_init
+pyarrow.OSFile = os_file
 """
 
 
