@@ -314,7 +314,8 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
         logger.warning("Took over the warehouse lock of a run that died: %s", lock.previous_holder)
     dropped = load.recover(staging_dir, warehouse)
     if dropped:
-        logger.warning("Removed what interrupted runs left behind: %s", ", ".join(dropped))
+        logger.warning("Recovered from interrupted runs (finished or rolled back, leftovers removed): %s",
+                       ", ".join(dropped))
     flow_stages = RunReport()
     with flow_stages.timing("plan"):
         sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)

@@ -6,7 +6,7 @@ import logging
 import os
 import time
 import urllib.parse
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -57,9 +57,13 @@ def _prefect_environment(home: Path, verbose: bool) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The embedded API starts a local server; on a busy 2-core machine that can take over 20 s.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "INFO" if verbose else "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "INFO" if verbose else "WARNING")
+    # Without --verbose Prefect prints nothing (in the workers too, which inherit the setting): a
+    # failed run is the CLI's one error line, not Prefect's ERROR records and their tracebacks, and
+    # the flow's warnings are echoed one line each (_WarningEcho). The API records everything.
+    level = "INFO" if verbose else "CRITICAL"
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", level)
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", level)
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", level)
 
 
 class _ProgressHandler(logging.Handler):
@@ -75,6 +79,17 @@ class _ProgressHandler(logging.Handler):
         progress = getattr(record, PROGRESS_KEY, None)
         if progress is not None:
             self.on_progress(*progress, record.getMessage())
+
+
+class _WarningEcho(logging.Handler):
+    """The flow's warnings (a dead run's lock taken over, an interrupted run recovered), one line each."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            errors.print(f"[bold yellow]warning:[/] {escape(record.getMessage())}", soft_wrap=True)
 
 
 @contextmanager
@@ -201,7 +216,7 @@ def run(
     from flows.pipeline import BatchChecksFailed, SuiteUnusable, run_pipeline
     from pressline.lock import LockBusy
 
-    with _progress_display(enabled=not as_json):
+    with _progress_display(enabled=not as_json), nullcontext() if verbose else _attached(_WarningEcho()):
         try:
             state = run_pipeline(
                 task_runner_kind,

@@ -2,15 +2,30 @@
 
 A run only ever writes under `staging/`: each batch into a checkpoint folder
 (`staging/_batches/<key>/`, kept across a failure so a re-run resumes), the rest under
-`staging/<run_id>/`. Publishing builds the complete next
-state of every table there (hard links to the unchanged files of the current snapshot,
-new files for the run's rows, rewrites of files that held re-processed doc_ids), moves it
-to `warehouse/_snapshots/<run_id>/`, and then commits by atomically replacing the
-symlink `warehouse/_current`. The table paths readers use (`warehouse/articles`, ...) are
-fixed symlinks through `_current`, so a reader sees the old state or the new one, never a
-mix; a run killed at any point leaves `_current` on a complete snapshot, and the next run
-deletes what the dead one left behind. The previous snapshot is kept, so a reader that
-listed its files just before a commit can still read them.
+`staging/<run_id>/`. Publishing builds the complete next state of every table there (hard
+links to the unchanged files of the current snapshot, new files for the run's rows, rewrites
+of files that held re-processed doc_ids), moves it to `warehouse/_snapshots/<run_id>/`, and
+commits by atomically replacing the symlink `warehouse/_current`; only then are the run's GX
+results and Data Docs moved from its staging folder beside the tables.
+
+Readers: the table paths (`warehouse/articles`, ...) are fixed symlinks through `_current`,
+so every path is resolved again each time a reader opens it. A reader that lists and reads
+between two commits sees that one state. A reader whose listing and reading span a commit
+sees the old rows, the new rows, or a FileNotFoundError (a file name is never reused for
+other rows, so a name it listed is either the same file or gone; a retry reads the new
+state), and a recursive listing that itself spans a commit can combine partitions of both
+states. To read exactly one state, pin it: resolve `warehouse/_current` once
+(`os.path.realpath`, or `current_snapshot`) and read `<snapshot>/<table>`. A pinned snapshot
+stays on disk while it is among the newest RETAIN_SNAPSHOTS committed ones or was current
+less than RETAIN_SECONDS ago (`prune_snapshots`).
+
+Recovery (`recover`, at the start of every run): the staging folder of a run is its journal.
+If `_current` names that run, the run was killed after its commit and recovery finishes it
+(keeps its results, re-creates missing table links); otherwise the commit never happened and
+its snapshot is deleted. Every snapshot not on the committed chain (`committed_snapshots`:
+`_current`, then the snapshot each one replaced) is an uncommitted leftover and goes too.
+Folders are deleted by renaming them to a hidden name first (`_delete`), so a kill during a
+delete never leaves half a checkpoint or snapshot under its own name.
 """
 from __future__ import annotations
 
@@ -19,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import time
 import unicodedata
 import uuid
 from collections.abc import Iterator
@@ -39,10 +55,14 @@ CURRENT = "_current"
 SNAPSHOT_INFO = "_snapshot.json"
 VALIDATION_DIR = "_validation"
 DOCS_DIR = "_docs"
+# A run's GX results and Data Docs: the folder under `staging/<run_id>/` -> where they are kept.
+STAGED_RESULTS = {"validation": VALIDATION_DIR, "docs": DOCS_DIR}
 # Finished batches waiting to be published, under the staging root; see BatchCheckpoint.
 CHECKPOINTS = "_batches"
 CHECKPOINT_SUMMARY = "summary.json"
 PARTIAL_SUFFIX = ".partial-"
+# A folder being deleted is first renamed to a hidden `.<name>.deleting-<id>` (see _delete).
+DELETING_SUFFIX = ".deleting-"
 # A touched partition's files below this size are merged into one; larger ones are kept.
 COMPACT_BELOW_BYTES = 128 * 1024 * 1024
 # A file is closed before its next row group would take its row groups past this many bytes on disk
@@ -60,6 +80,11 @@ ROW_GROUP_MAX_ROWS = 1_000_000
 # end each partition is written on its own from its spilled and held rows, one row group at a time:
 # memory is this buffer plus a row group, whatever the size of the run.
 PUBLISH_BUFFER_BYTES = 16 * 1024 * 1024
+# Snapshots kept for readers that pinned one: the newest RETAIN_SNAPSHOTS committed ones, and
+# every one that was still current less than RETAIN_SECONDS ago; older ones are pruned only
+# when they are beyond both.
+RETAIN_SNAPSHOTS = 2
+RETAIN_SECONDS = 30 * 60
 _SLUG_INVALID = re.compile(r"[^a-z0-9]+")
 
 
@@ -162,7 +187,7 @@ class RunStaging:
 
     def discard_checkpoints(self) -> None:
         """After a publish every checkpoint is either published or stale (its inputs changed)."""
-        shutil.rmtree(self.root / CHECKPOINTS, ignore_errors=True)
+        _delete(self.root / CHECKPOINTS)
 
     def validation_results(self) -> list[dict]:
         """GX results of the run's batches, in batch order."""
@@ -278,7 +303,8 @@ def current_snapshot(warehouse: Path) -> Path | None:
 
 
 def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
-            duplicates: dict[str, str | None] | None = None, retain: int = 2) -> PublishResult:
+            duplicates: dict[str, str | None] | None = None, retain: int = RETAIN_SNAPSHOTS,
+            retain_seconds: float = RETAIN_SECONDS) -> PublishResult:
     """Make the staged run the warehouse's new state.
 
     Rows from re-loaded input files replace all earlier rows from those files. Every
@@ -286,6 +312,7 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
     partitions it does not touch are shared with the previous snapshot by hard link.
     `full_refresh` starts from an empty warehouse instead of the current snapshot.
     `duplicates` sets duplicate_of of the articles it names, staged or already published.
+    An error before the commit removes the new snapshot and leaves the warehouse as it was.
     """
     current = current_snapshot(warehouse)
     previous = None if full_refresh else current
@@ -312,18 +339,27 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
         table_dir.mkdir(parents=True, exist_ok=True)
         if not _data_files(table_dir):
             _write_file(schema.TABLES[name].empty_table(), table_dir / EMPTY_FILE)
+    # `parent` is the snapshot the tables were built from (none on a full refresh), `previous` the
+    # one this commit replaces: the chain committed_snapshots() follows.
     (snapshot / SNAPSHOT_INFO).write_text(json.dumps(
-        {"run_id": staging.run_id, "parent": previous.name if previous else None, "staged_rows": rows,
+        {"run_id": staging.run_id, "parent": previous.name if previous else None,
+         "previous": current.name if current else None, "staged_rows": rows,
          "schema_version": schema.SCHEMA_VERSION, "pressline_version": __version__}), encoding="utf-8")
+    _stage_results(staging)
 
     target = warehouse / SNAPSHOTS / staging.run_id
     target.parent.mkdir(parents=True, exist_ok=True)
-    _move(snapshot, target)
-    _commit(warehouse, target)
-    _keep_results(staging, warehouse)
+    try:
+        _move(snapshot, target)
+        _commit(warehouse, target)
+    except BaseException:
+        if getattr(current_snapshot(warehouse), "name", None) != target.name:
+            _delete(target)  # never committed: nothing of it stays
+        raise
+    _keep_results(staging.directory, warehouse)
     staging.discard()
     staging.discard_checkpoints()
-    prune_snapshots(warehouse, retain)
+    prune_snapshots(warehouse, retain, retain_seconds)
     return PublishResult(staging.run_id, rows, written, linked)
 
 
@@ -597,6 +633,21 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+def _delete(path: Path) -> None:
+    """Remove a folder so that a kill part-way never leaves half of it under its own name: a
+    checkpoint that lost its summary.json to an interrupted rmtree could never be written
+    again, one that kept only its summary.json would publish without its rows. The folder is
+    renamed to a hidden sibling first; recover() removes what is left of those."""
+    doomed = path
+    if DELETING_SUFFIX not in path.name:
+        doomed = path.with_name(f".{path.name}{DELETING_SUFFIX}{uuid.uuid4().hex[:8]}")
+        try:
+            os.rename(path, doomed)
+        except FileNotFoundError:
+            return
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
 def _move(source: Path, target: Path) -> None:
     try:
         os.replace(source, target)
@@ -611,58 +662,130 @@ def _commit(warehouse: Path, snapshot: Path) -> None:
     pending.unlink(missing_ok=True)
     os.symlink(Path(SNAPSHOTS) / snapshot.name, pending)
     os.replace(pending, warehouse / CURRENT)
+    os.utime(snapshot)  # its mtime says when it was committed (see prune_snapshots)
+    _link_tables(warehouse)
+
+
+def _link_tables(warehouse: Path) -> None:
+    """The fixed table paths readers use, `warehouse/<table>` -> `_current/<table>`."""
     for name in schema.TABLES:
         link = warehouse / name
         if not link.is_symlink():
             os.symlink(Path(CURRENT) / name, link)
 
 
-def _keep_results(staging: RunStaging, warehouse: Path) -> None:
-    """GX's results and Data Docs of the run, kept beside the tables (outside the snapshots)."""
-    results = warehouse / VALIDATION_DIR / staging.run_id
+def _stage_results(staging: RunStaging) -> None:
+    """GX's results of the run's batches into its staging folder, before the commit: the batch
+    checkpoints they come from are deleted after it, and a run killed in between still has them."""
+    results = staging.directory / "validation"
     for number, result in enumerate(staging.validation_results()):
         results.mkdir(parents=True, exist_ok=True)
         (results / f"batch-{number:06d}.json").write_text(json.dumps(result), encoding="utf-8")
-    docs = staging.directory / "docs"
-    if docs.exists():
-        target = warehouse / DOCS_DIR / staging.run_id
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _move(docs, target)
 
 
-def prune_snapshots(warehouse: Path, retain: int = 2) -> list[str]:
-    """Delete snapshots older than the newest `retain` (the current one is always kept)."""
+def _keep_results(run_dir: Path, warehouse: Path) -> None:
+    """A committed run's GX results and Data Docs (`staging/<run_id>/validation`, `.../docs`),
+    moved to `warehouse/_validation/<run_id>/` and `warehouse/_docs/<run_id>/` (outside the snapshots)."""
+    for staged, kept in STAGED_RESULTS.items():
+        source = run_dir / staged
+        if source.exists():
+            target = warehouse / kept / run_dir.name
+            shutil.rmtree(target, ignore_errors=True)  # what a move killed half-way copied
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _move(source, target)
+
+
+def _snapshot_info(snapshot: Path) -> dict:
+    try:
+        info = json.loads((snapshot / SNAPSHOT_INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def committed_snapshots(warehouse: Path) -> list[str]:
+    """The committed snapshots on disk, newest first: the current one, then the one each replaced.
+
+    Each snapshot's `_snapshot.json` names the one it replaced (`previous`); for a snapshot
+    without that key (written before it existed, or half deleted) the one before it by name is
+    taken. A snapshot not on this chain was never committed.
+    """
     folder = warehouse / SNAPSHOTS
-    if not folder.exists():
-        return []
+    names = sorted(path.name for path in folder.iterdir()
+                   if path.is_dir() and not path.name.startswith(".")) if folder.is_dir() else []
     current = current_snapshot(warehouse)
-    snapshots = sorted(path for path in folder.iterdir() if path.is_dir())
-    keep = set(snapshots[-retain:]) | ({current} if current else set())
-    doomed = [path for path in snapshots if path not in keep]
-    for path in doomed:
-        shutil.rmtree(path, ignore_errors=True)
-    return [path.name for path in doomed]
+    chain: list[str] = []
+    name = current.name if current else None
+    while name is not None and name not in chain:
+        chain.append(name)
+        info = _snapshot_info(folder / name)
+        if "previous" in info:
+            name = info["previous"] if info["previous"] in names else None
+        else:
+            older = [other for other in names if other < name]
+            name = older[-1] if older else None
+    return chain
+
+
+def _committed_at(snapshot: Path) -> float:
+    try:
+        return snapshot.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def prune_snapshots(warehouse: Path, retain: int = RETAIN_SNAPSHOTS, retain_seconds: float = RETAIN_SECONDS,
+                    now: float | None = None) -> list[str]:
+    """Delete the committed snapshots a pinned reader can no longer be using: those beyond the
+    newest `retain` that were replaced more than `retain_seconds` ago (the current one is
+    always kept). A snapshot was replaced when the next one on the chain was committed."""
+    folder = warehouse / SNAPSHOTS
+    chain = committed_snapshots(warehouse)
+    now = time.time() if now is None else now
+    doomed: list[str] = []
+    for position in range(max(retain, 1), len(chain)):
+        if now - _committed_at(folder / chain[position - 1]) >= retain_seconds:
+            doomed = chain[position:]  # the older ones were replaced earlier still
+            break
+    for name in doomed:
+        _delete(folder / name)
+    return doomed
 
 
 def recover(staging_root: Path, warehouse: Path) -> list[str]:
-    """Drop what killed runs left: their staging dirs, half-written checkpoints, and snapshots
-    that were never committed. Finished checkpoints stay: the next run resumes from them."""
-    dropped = []
+    """Finish or roll back what killed runs left, and drop their leftovers; returns what it did.
+
+    A run's staging folder is the journal of its publish. If `_current` names the run, it
+    was killed after its commit: its GX results and Data Docs are moved beside the tables
+    and its folder removed. Otherwise its folder goes, and so does every snapshot that is not
+    on the committed chain (a publish killed before or during its commit). Half-written
+    checkpoints go; finished ones stay, for the next run to resume from. Missing table links
+    (a first commit killed before it made them) are re-created.
+    """
+    done = []
+    current = current_snapshot(warehouse)
+    if current is not None:
+        _link_tables(warehouse)
     if staging_root.exists():
         for run_dir in sorted(path for path in staging_root.iterdir() if path.is_dir() and path.name != CHECKPOINTS):
+            committed = current is not None and run_dir.name == current.name
+            if committed:
+                _keep_results(run_dir, warehouse)
             shutil.rmtree(run_dir, ignore_errors=True)
-            dropped.append(run_dir.name)
-        for partial in sorted((staging_root / CHECKPOINTS).glob(f"*{PARTIAL_SUFFIX}*")):
-            shutil.rmtree(partial, ignore_errors=True)
-            dropped.append(partial.name)
-    current = current_snapshot(warehouse)
+            done.append(f"{run_dir.name} (committed; its results kept)" if committed else run_dir.name)
+        # A checkpoint folder holds a summary.json from the moment it has its name: one without is
+        # half written (`<key>.partial-<id>`) or was left by an older version's interrupted delete.
+        for unfinished in sorted(path for path in (staging_root / CHECKPOINTS).glob("*")
+                                 if not (path / CHECKPOINT_SUMMARY).is_file()):
+            shutil.rmtree(unfinished, ignore_errors=True)
+            done.append(unfinished.name)
     folder = warehouse / SNAPSHOTS
     if folder.exists():
-        uncommitted = [path for path in folder.iterdir()
-                       if path.is_dir() and (current is None or path.name > current.name)]
-        for path in uncommitted:
-            shutil.rmtree(path, ignore_errors=True)
-            dropped.append(path.name)
+        committed_names = set(committed_snapshots(warehouse))
+        for path in sorted(folder.iterdir()):
+            if path.is_dir() and path.name not in committed_names:  # hidden `.deleting-` ones too
+                _delete(path)
+                done.append(path.name)
     for pending in warehouse.glob(f".{CURRENT}.*"):
         pending.unlink(missing_ok=True)
-    return dropped
+    return done

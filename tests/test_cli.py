@@ -231,3 +231,27 @@ def test_pressline_run_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
         assert (row["title"], row["publisher"], row["authors"] or []) == (
             seed["title"], seed["publisher"], seed["authors"] or [])
     assert (tmp_path / ".prefect" / "prefect.db").is_file()  # the embedded API's SQLite, inside the project
+
+
+def test_without_verbose_prefect_prints_nothing_and_the_flow_warnings_are_one_line_each(
+        tmp_path: Path, monkeypatch) -> None:
+    """Prefect's console handler (also in the workers, through the environment) is silenced; a
+    failing run's ERROR records and tracebacks never reach the terminal (the CLI run in
+    tests/test_warehouse_failures.py checks it on a real failure)."""
+    import logging
+
+    from pressline import cli
+
+    for name in ("PREFECT_HOME", "PREFECT_API_URL", "PREFECT_SERVER_ANALYTICS_ENABLED",
+                 "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL",
+                 "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL"):
+        monkeypatch.setenv(name, "")  # so that monkeypatch restores what _prefect_environment sets
+        monkeypatch.delenv(name)
+    cli._prefect_environment(tmp_path / "prefect", verbose=False)
+    assert os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] == "CRITICAL"
+    printed = []
+    monkeypatch.setattr(cli.errors, "print", lambda text, **kwargs: printed.append(text))
+    echo = cli._WarningEcho()
+    for level, message in ((logging.WARNING, "Took over the warehouse lock"), (logging.ERROR, "Traceback ...")):
+        echo.handle(logging.LogRecord("prefect.flow_runs", level, __file__, 1, message, None, None))
+    assert printed == ["[bold yellow]warning:[/] Took over the warehouse lock"]

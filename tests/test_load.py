@@ -1,9 +1,14 @@
 """Staging and publishing: replace-by-doc_id, partition layout, journal replay."""
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -89,20 +94,168 @@ def test_a_publish_killed_before_commit_leaves_the_old_state(tmp_path: Path, mon
         load.publish(stage(tmp_path, "r2", [article("b", run_id="r2")]), warehouse)
     monkeypatch.undo()
     assert list(read_articles(warehouse)["doc_id"]) == ["a"]
+    assert snapshots_on_disk(warehouse) == ["r1"], "a publish that fails before its commit removes its snapshot"
     assert set(load.recover(tmp_path / "staging", warehouse)) >= {"r2"}
     assert sorted(path.name for path in (warehouse / "_snapshots").iterdir()) == ["r1"]
     load.publish(stage(tmp_path, "r3", [article("b", run_id="r3")]), warehouse)
     assert list(read_articles(warehouse)["doc_id"]) == ["a", "b"]
 
 
-def test_old_snapshots_are_pruned_and_unchanged_files_shared(tmp_path: Path) -> None:
+def snapshots_on_disk(warehouse: Path) -> list[str]:
+    return sorted(path.name for path in (warehouse / load.SNAPSHOTS).iterdir())
+
+
+def age(warehouse: Path, *names: str, seconds: float = load.RETAIN_SECONDS + 60) -> None:
+    """Make snapshots look committed `seconds` ago (a snapshot's mtime is its commit time)."""
+    for name in names:
+        then = time.time() - seconds
+        os.utime(warehouse / load.SNAPSHOTS / name, (then, then))
+
+
+def test_old_snapshots_are_pruned_only_beyond_both_the_count_and_the_time(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
     for number in range(1, 5):
         result = load.publish(stage(tmp_path, f"r{number}", [
             article(f"d{number}", publisher=f"Paper {number}", run_id=f"r{number}")]), warehouse)
-    assert sorted(path.name for path in (warehouse / "_snapshots").iterdir()) == ["r3", "r4"]
+    assert snapshots_on_disk(warehouse) == ["r1", "r2", "r3", "r4"], "replaced minutes ago: kept for pinned readers"
     assert result.files_linked >= 3
-    assert list(read_articles(warehouse)["doc_id"]) == ["d1", "d2", "d3", "d4"]
+    age(warehouse, "r1", "r2")
+    load.publish(stage(tmp_path, "r5", [article("d5", publisher="Paper 5", run_id="r5")]), warehouse)
+    # r2 was replaced by r3 just now, so it stays although it is not among the newest two; r1 was
+    # replaced when r2 was committed, long ago.
+    assert snapshots_on_disk(warehouse) == ["r2", "r3", "r4", "r5"]
+    age(warehouse, "r2", "r3", "r4", "r5")
+    load.publish(stage(tmp_path, "r6", [article("d6", publisher="Paper 6", run_id="r6")]), warehouse)
+    assert snapshots_on_disk(warehouse) == ["r5", "r6"]
+    assert list(read_articles(warehouse)["doc_id"]) == ["d1", "d2", "d3", "d4", "d5", "d6"]
+
+
+def rows(table: pa.Table) -> list[tuple]:
+    return sorted((row["doc_id"], row["title"], row["run_id"]) for row in table.to_pylist())
+
+
+def test_a_pinned_reader_reads_its_snapshot_through_two_more_publishes(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a"), article("b", publisher="Paper B")]), warehouse)
+    pinned = Path(os.path.realpath(warehouse / "_current"))
+    listed = ds.dataset(pinned / "articles", format="parquet", partitioning="hive")
+    load.publish(stage(tmp_path, "r2", [article("a", title="New", run_id="r2")]), warehouse)
+    load.publish(stage(tmp_path, "r3", [article("c", publisher="Paper C", run_id="r3")]), warehouse)
+    old = [("a", "A headline", "r1"), ("b", "A headline", "r1")]
+    assert rows(listed.to_table()) == old
+    assert rows(pa.Table.from_pandas(pd.read_parquet(pinned / "articles"))) == old
+    assert rows(ds.dataset(warehouse / "articles", format="parquet").to_table()) == [
+        ("a", "New", "r2"), ("b", "A headline", "r1"), ("c", "A headline", "r3")]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ("rewrites a partition it listed", FileNotFoundError),
+    ("adds a partition beside the ones it listed", "old rows"),
+    ("full refresh", FileNotFoundError),
+])
+def test_an_unpinned_listing_reads_the_old_rows_or_fails_never_other_rows(
+        tmp_path: Path, change: str, expected: object) -> None:
+    """A file name is never reused for other rows, so a name listed before a commit is the same
+    file after it, or gone."""
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a"), article("b", publisher="Paper B")]), warehouse)
+    listed = ds.dataset(warehouse / "articles", format="parquet", partitioning="hive")
+    old = rows(listed.to_table())
+    new_rows = {"rewrites a partition it listed": [article("a", title="New", run_id="r2")],
+                "adds a partition beside the ones it listed": [article("c", publisher="Paper C", run_id="r2")],
+                "full refresh": [article("a", run_id="r2"), article("b", publisher="Paper B", run_id="r2")]}
+    load.publish(stage(tmp_path, "r2", new_rows[change]), warehouse, full_refresh=change == "full refresh")
+    try:
+        outcome = rows(listed.to_table())
+    except FileNotFoundError:
+        outcome = FileNotFoundError
+    assert outcome in (old, FileNotFoundError), "an unpinned reader read rows of neither state"
+    assert outcome == (old if expected == "old rows" else expected)
+    fresh = rows(ds.dataset(warehouse / "articles", format="parquet").to_table())
+    assert fresh != old and {row[2] for row in fresh} >= {"r2"}, "a retry reads the new state"
+
+
+# Points at which a child process publishing run r2 kills itself with SIGKILL.
+KILL_POINTS = {
+    "after the move, before the commit": "load._commit = die",
+    "after _current is replaced, before the table links": "os.replace = replace_then_die",
+    "after the commit, before the results are kept": "load._keep_results = die",
+}
+
+
+def publish_killed(tmp_path: Path, run_id: str, articles: list[dict], point: str) -> None:
+    """Publish one checkpoint of `articles` (with a GX result and Data Docs) in a child that
+    is SIGKILLed at `point`: the state on disk is what a real kill there leaves."""
+    checkpoint_of(tmp_path, f"k-{run_id}", articles)
+    docs = tmp_path / "staging" / run_id / "docs"
+    docs.mkdir(parents=True)
+    (docs / "index.html").write_text("<html>docs</html>", encoding="utf-8")
+    script = f"""
+import os, signal
+from pathlib import Path
+from pressline import load
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+real_replace = os.replace
+
+def replace_then_die(source, target, *args, **kwargs):
+    real_replace(source, target, *args, **kwargs)
+    if Path(target).name == load.CURRENT:
+        die()
+
+{KILL_POINTS[point]}
+root = Path({str(tmp_path)!r})
+staging = load.RunStaging(root / "staging", {run_id!r}, [load.BatchCheckpoint(root / "staging", "k-{run_id}")])
+load.publish(staging, root / "warehouse")
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+def test_a_publish_killed_after_its_move_is_rolled_back(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)
+    publish_killed(tmp_path, "r2", [article("b", run_id="r2")], "after the move, before the commit")
+    assert snapshots_on_disk(warehouse) == ["r1", "r2"] and list(read_articles(warehouse)["doc_id"]) == ["a"]
+    assert load.recover(tmp_path / "staging", warehouse) == ["r2", "r2"]  # its staging folder, its snapshot
+    assert snapshots_on_disk(warehouse) == ["r1"] and not (warehouse / load.VALIDATION_DIR / "r2").exists()
+    assert list(read_articles(warehouse)["doc_id"]) == ["a"]
+
+
+def test_a_first_commit_killed_before_its_table_links_is_finished_by_recover(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    publish_killed(tmp_path, "r1", [article("a")], "after _current is replaced, before the table links")
+    assert (warehouse / "_current").is_symlink() and not (warehouse / "articles").exists()
+    assert load.recover(tmp_path / "staging", warehouse) == ["r1 (committed; its results kept)"]
+    assert list(read_articles(warehouse)["doc_id"]) == ["a"]
+    assert all((warehouse / name).is_symlink() for name in schema.TABLES)
+    assert (warehouse / load.DOCS_DIR / "r1" / "index.html").is_file()
+    assert load.recover(tmp_path / "staging", warehouse) == []
+
+
+def test_a_run_killed_after_its_commit_keeps_its_validation_results_and_docs(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)
+    publish_killed(tmp_path, "r2", [article("b", run_id="r2")], "after the commit, before the results are kept")
+    assert list(read_articles(warehouse)["doc_id"]) == ["a", "b"]
+    assert not (warehouse / load.VALIDATION_DIR / "r2").exists()
+    assert load.recover(tmp_path / "staging", warehouse) == ["r2 (committed; its results kept)"]
+    assert [path.name for path in (warehouse / load.VALIDATION_DIR / "r2").iterdir()] == ["batch-000000.json"]
+    assert (warehouse / load.DOCS_DIR / "r2" / "index.html").read_text(encoding="utf-8") == "<html>docs</html>"
+    assert not (tmp_path / "staging" / "r2").exists() and snapshots_on_disk(warehouse) == ["r1", "r2"]
+
+
+def test_recover_keeps_committed_snapshots_whatever_their_names(tmp_path: Path) -> None:
+    """A run that waited for the lock commits after a run that started later: its id sorts
+    first, but the snapshot it replaced is committed, not a leftover."""
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r2", [article("a", run_id="r2")]), warehouse)
+    load.publish(stage(tmp_path, "r1", [article("b", run_id="r1")]), warehouse)
+    assert load.committed_snapshots(warehouse) == ["r1", "r2"]
+    assert load.recover(tmp_path / "staging", warehouse) == []
+    assert snapshots_on_disk(warehouse) == ["r1", "r2"]
 
 
 def test_recover_drops_staging_of_dead_runs(tmp_path: Path) -> None:
@@ -435,3 +588,34 @@ def test_files_are_cut_at_the_byte_cap(tmp_path: Path, monkeypatch: pytest.Monke
             assert data >= 200_000 * 0.7, path
     doc_ids = [doc_id for path in files for doc_id in pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist()]
     assert doc_ids == sorted(doc_ids) and len(doc_ids) == 2000
+
+
+def test_a_checkpoint_half_deleted_by_a_killed_run_is_dropped_and_can_be_written_again(tmp_path: Path) -> None:
+    """An rmtree killed part-way (older versions deleted checkpoints in place) can leave a
+    checkpoint without its summary.json: the batch could never be written again."""
+    checkpoint_of(tmp_path, "k1", [article("a")])
+    (checkpoint_of(tmp_path, "k2", [article("b")]).directory / load.CHECKPOINT_SUMMARY).unlink()
+    with pytest.raises(OSError):
+        checkpoint_of(tmp_path, "k2", [article("b")])
+    assert load.recover(tmp_path / "staging", tmp_path / "warehouse") == ["k2"]
+    assert checkpoint_of(tmp_path, "k2", [article("b")]).done()
+
+
+def test_checkpoints_and_snapshots_are_renamed_away_before_they_are_deleted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill during the delete leaves a hidden leftover, never half a folder under its own name."""
+    warehouse = tmp_path / "warehouse"
+    load.publish(stage(tmp_path, "r1", [article("a")]), warehouse)
+    load.publish(stage(tmp_path, "r2", [article("b", publisher="Paper B", run_id="r2")]), warehouse)
+    age(warehouse, "r2")
+    checkpoint_of(tmp_path, "k1", [article("c", run_id="r3")])
+    monkeypatch.setattr(load.shutil, "rmtree", lambda *args, **kwargs: None)  # killed before deleting a file
+    load.publish(stage(tmp_path, "r3", [article("d", publisher="Paper D", run_id="r3")]), warehouse)
+    monkeypatch.undo()
+    assert not (tmp_path / "staging" / load.CHECKPOINTS).exists()
+    assert [name for name in snapshots_on_disk(warehouse) if not name.startswith(".")] == ["r2", "r3"]
+    assert load.committed_snapshots(warehouse) == ["r3", "r2"]
+    dropped = load.recover(tmp_path / "staging", warehouse)
+    assert any(name.startswith(f"._batches{load.DELETING_SUFFIX}") for name in dropped), dropped
+    assert any(name.startswith(f".r1{load.DELETING_SUFFIX}") for name in dropped), dropped
+    assert snapshots_on_disk(warehouse) == ["r2", "r3"] and not any((tmp_path / "staging").iterdir())

@@ -49,6 +49,7 @@ def test_the_notebook_runs_and_shows_the_chart_and_tables(warehouse: Path, monke
     assert any("image/png" in output.get("data", {}) for output in outputs), "no chart was drawn"
     text = "\n".join(str(output.get("data", {}).get("text/plain", "")) + output.get("text", "") for output in outputs)
     assert "China Daily USA" in text and "body_min_words" in text and "share_widget" in text
+    assert f"reading snapshot {load.current_snapshot(warehouse).name}" in text, "the notebook pins one snapshot"
 
 
 def test_plain_readers_agree_on_the_tables(warehouse: Path) -> None:
