@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,7 +30,7 @@ from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from pressline import __version__, dedup, ingest, load, pipeline, schema
-from pressline.linefeatures import LineCensus
+from pressline.linefeatures import CensusPart, LineCensus
 from pressline.lock import LockBusy, WarehouseLock
 from pressline.report import RunReport
 from pressline.validate import ArticleValidator, BatchValidator
@@ -406,12 +405,13 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
                  options: ingest.IngestOptions, outcome: _Outcome, lanes: dict[str, float]) -> Path:
     """Count in how many of the run's documents each line occurs, before any batch is cleaned.
 
-    The batches count their lines side by side; their counts are merged here in batch order
-    (bounded: see `LineCensus.merged`) and saved where every batch reads it, so whether a line
-    is site template does not depend on which batch its pages fell in.
+    The batches hash their lines side by side; the parts are merged here in batch order, a text
+    that several inputs hold counted once (bounded: see `LineCensus.of_parts`), and saved where
+    every batch reads it, so whether a line is site template does not depend on which batch its
+    pages fell in.
     """
     folder = staging.directory / "census"
-    parts = [folder / f"batch-{number:06d}" for number in range(len(batches))]
+    parts = [folder / f"batch-{number:06d}.npz" for number in range(len(batches))]
     futures = [census_task.submit(batch_no=number, sources=batch, ingested_at=started_at, options=options,
                                   part=part) for number, (batch, part) in enumerate(zip(batches, parts))]
     files, done = sum(map(len, batches)), 0
@@ -423,9 +423,9 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
         get_run_logger().info("Census %d/%d counted: %d of %d input files", number + 1, len(batches), done, files,
                               extra={PROGRESS_KEY: ("line census", done, files)})
     merging = time.perf_counter()
-    LineCensus.merged(LineCensus.load(part) for part in parts).save(folder / "run")
+    LineCensus.of_parts(CensusPart.load(part) for part in parts).save(folder / "run")
     for part in parts:
-        shutil.rmtree(part)
+        part.unlink()
     outcome.critical_seconds += time.perf_counter() - merging
     return folder / "run"
 

@@ -29,6 +29,7 @@ import numpy as np
 from pressline import linetable
 from pressline import rules as rules_data
 from pressline.linefeatures import (
+    CensusPart,
     LineCensus,
     RuleLayer,
     batch_features,
@@ -461,7 +462,8 @@ def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensu
     model = model or default_model()
     parts = [_rule_pass(texts[first:first + SUB_BATCH], rules) for first in range(0, len(texts), SUB_BATCH)]
     if census is None:
-        census = LineCensus.merged([LineCensus.of_documents(lines.key_hashes, lines.offsets) for lines, _ in parts])
+        census = LineCensus.of_parts([CensusPart.of(texts[first:first + SUB_BATCH], lines.key_hashes, lines.offsets)
+                                      for first, (lines, _) in zip(range(0, len(texts), SUB_BATCH), parts)])
     documents = []
     for lines, layer in parts:
         elsewhere = census.documents_with(lines.key_hashes) - 1
@@ -473,9 +475,14 @@ def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensu
     return documents
 
 
+def census_part(texts: list[str]) -> CensusPart:
+    """What these documents give the run's line census (the flow takes one per batch, before cleaning)."""
+    return CensusPart.of(texts, *linetable.key_hashes(texts))
+
+
 def census_of(texts: list[str]) -> LineCensus:
-    """The census of these documents' lines (what the flow takes of each batch before cleaning)."""
-    return LineCensus.of_documents(*linetable.key_hashes(texts))
+    """The census of a run over these documents."""
+    return LineCensus.of_parts([census_part(texts)])
 
 
 @dataclass(slots=True)
@@ -506,7 +513,8 @@ def analyse_batch(texts: list[str], rules: RuleSet | None = None, census: LineCe
     """The rule layer and the features of `texts` in one piece (for training and benchmarks):
     the features `clean_many` computes in a run over `texts` (their census by default)."""
     lines, layer = _rule_pass(texts, rules or default_rules())
-    census = census if census is not None else LineCensus.of_documents(lines.key_hashes, lines.offsets)
+    census = census if census is not None else LineCensus.of_parts([CensusPart.of(texts, lines.key_hashes,
+                                                                                  lines.offsets)])
     elsewhere = census.documents_with(lines.key_hashes) - 1
     return AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere))
 

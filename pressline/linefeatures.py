@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -46,6 +46,35 @@ CENSUS_CAPACITY = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
+class CensusPart:
+    """One batch's contribution to the run's census: a digest of each document's text and its
+    line hashes (`hashes[offsets[k]:offsets[k + 1]]`). Kept per document so that the merge counts
+    a text that several inputs hold (mirrors, re-encodings, copies) once: a page copied ten times
+    is one page, and its lines are not site template for that."""
+
+    digests: np.ndarray
+    hashes: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[str], hashes: np.ndarray, offsets: np.ndarray) -> CensusPart:
+        digests = np.fromiter((int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                                              digest_size=8).digest(), "little") for text in texts),
+                              np.uint64, len(texts))
+        return cls(digests, hashes, offsets)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            np.savez(out, digests=self.digests, hashes=self.hashes, offsets=self.offsets)
+
+    @classmethod
+    def load(cls, path: Path) -> CensusPart:
+        with np.load(path, allow_pickle=False) as arrays:
+            return cls(arrays["digests"], arrays["hashes"], arrays["offsets"])
+
+
+@dataclass(frozen=True, slots=True)
 class LineCensus:
     """How many documents of a run contain each line, by key hash (`linetable.key_hashes`; CCNet's paragraph hashes):
     a line that many pages share is site or platform template.
@@ -69,6 +98,22 @@ class LineCensus:
         distinct = [np.unique(hashes[low:high]) for low, high in zip(bounds, bounds[1:])]
         merged, counts = np.unique(np.concatenate(distinct) if distinct else hashes[:0], return_counts=True)
         return cls(merged, counts.astype(np.uint32))
+
+    @classmethod
+    def of_parts(cls, parts: Iterable[CensusPart], capacity: int = CENSUS_CAPACITY) -> LineCensus:
+        """The run's census from its batches' parts, in order, each distinct text counted once."""
+        seen: set[int] = set()
+
+        def counted() -> Iterator[LineCensus]:
+            for part in parts:
+                first = [digest not in seen and not seen.add(digest) for digest in part.digests.tolist()]
+                keep = np.fromiter(first, bool, len(first))
+                sizes = np.diff(part.offsets)
+                kept_sizes = sizes[keep]
+                yield cls.of_documents(part.hashes[np.repeat(keep, sizes)],
+                                       np.concatenate(([0], np.cumsum(kept_sizes))).astype(np.int64))
+
+        return cls.merged(counted(), capacity)
 
     @classmethod
     def merged(cls, parts: Iterable[LineCensus], capacity: int = CENSUS_CAPACITY) -> LineCensus:

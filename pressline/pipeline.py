@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pressline import __version__, dedup, schema
-from pressline.clean import CleanedDocument, clean, clean_many, census_of
+from pressline.clean import CleanedDocument, census_part, clean, clean_many
 from pressline.extract import Fields, extract
 from pressline.ingest import Document, IngestOptions, Rejection, Source, iter_records, one_line
-from pressline.linefeatures import LineCensus
+from pressline.linefeatures import CensusPart, LineCensus
 from pressline.load import BatchCheckpoint, Fingerprint
 from pressline.report import RunReport
 from pressline.validate import ArticleValidator, ValidationOutcome
@@ -83,10 +83,10 @@ def call_stage(stage: str, function: Callable[..., Any], *arguments: Any) -> Any
     return function(*arguments)
 
 
-def census_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions) -> LineCensus:
-    """How many of the batch's documents contain each line: the flow merges these into the run's
-    census before any batch is cleaned, so cleaning does not depend on how inputs are batched."""
-    return census_of([document.text for document in ingest_batch(sources, ingested_at, options).documents])
+def census_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions) -> CensusPart:
+    """The batch's lines for the run's census: the flow merges these into the census before any
+    batch is cleaned, so cleaning does not depend on how inputs are batched."""
+    return census_part([document.text for document in ingest_batch(sources, ingested_at, options).documents])
 
 
 def process_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions,

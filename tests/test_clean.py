@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pressline.clean import (BODY, MODEL_REASONS, SUBTITLE, TITLE, census_of, clean, clean_many, default_rules,
-                             is_headline_like, is_prose, match_rule, word_count)
+from pressline.clean import (BODY, MODEL_REASONS, SUBTITLE, TITLE, census_of, census_part, clean, clean_many,
+                             default_rules, is_headline_like, is_prose, match_rule, word_count)
 from pressline.linefeatures import LineCensus
 from pressline.linetable import key_hashes
 from pressline.linemodel import MODEL_FILE, default_model
@@ -252,16 +252,24 @@ def test_the_census_counts_documents_not_lines_and_stays_bounded() -> None:
     pages = [f"line {k}\nshare this article\nshare this article" for k in range(1000)]
     census = census_of(pages)
     assert census.documents_with(key_hashes(["Share this article\nline 3\nnever seen"])[0]).tolist() == [1000, 1, 1]
-    bounded = LineCensus.merged([census_of(pages[k:k + 10]) for k in range(0, 1000, 10)], capacity=50)
+    bounded = LineCensus.of_parts([census_part(pages[k:k + 10]) for k in range(0, 1000, 10)], capacity=50)
     assert bounded.hashes.size <= 50 and bounded.documents_with(key_hashes(["share this article"])[0])[0] == 1000
+
+
+def test_the_census_counts_a_text_that_several_inputs_hold_once() -> None:
+    """Mirrors and re-encodings of one page are one page: their lines are not site template for that."""
+    copies = ["A short note\nThe meeting was moved to Friday."] * 6
+    other = ["Another page\nThe meeting was moved to Friday."]
+    census = LineCensus.of_parts([census_part(copies[:4]), census_part(copies[4:] + other)])
+    assert census.documents_with(key_hashes(["A short note\nThe meeting was moved to Friday."])[0]).tolist() == [1, 2]
 
 
 @given(st.lists(st.sampled_from(["Home | News", "Sign up for our newsletter", "Share this", "A story"]) |
                 st.text(alphabet="abc \n", max_size=30), min_size=1, max_size=40), st.integers(1, 7))
 @settings(max_examples=40, deadline=None)
 def test_the_merged_census_is_the_same_however_the_run_is_batched(pages: list[str], batch_size: int) -> None:
-    whole = census_of(pages).repeated()
-    merged = LineCensus.merged([census_of(pages[k:k + batch_size]) for k in range(0, len(pages), batch_size)])
+    whole = census_of(pages)
+    merged = LineCensus.of_parts([census_part(pages[k:k + batch_size]) for k in range(0, len(pages), batch_size)])
     assert merged.hashes.tolist() == whole.hashes.tolist() and merged.counts.tolist() == whole.counts.tolist()
 
 
