@@ -276,17 +276,21 @@ def _print_summary(summary: dict, as_json: bool = False) -> None:
 @app.command()
 def serve(
     cron: str = typer.Option("0 * * * *", "--cron", help="Five-field cron schedule, evaluated in UTC."),
-    raw_dir: Path = typer.Option(Path("raw"), "--raw-dir", help="Folder of dumps the scheduled runs read."),
-    staging_dir: Path = typer.Option(Path("staging"), "--staging-dir", help="Scratch space of the runs."),
-    warehouse_dir: Path = typer.Option(Path("warehouse"), "--warehouse-dir", help="Where the runs publish."),
-    expectations_dir: Path = typer.Option(Path("expectations"), "--expectations-dir",
-                                          help="Folder holding the Great Expectations suites."),
+    raw_dir: str = typer.Option("raw", "--raw-dir", metavar="PATH",
+                                help="Folder of dumps the scheduled runs read (a path or a file:// URL, as for "
+                                     "the other folders)."),
+    staging_dir: str = typer.Option("staging", "--staging-dir", metavar="PATH", help="Scratch space of the runs."),
+    warehouse_dir: str = typer.Option("warehouse", "--warehouse-dir", metavar="PATH", help="Where the runs publish."),
+    expectations_dir: str = typer.Option("expectations", "--expectations-dir", metavar="PATH",
+                                         help="Folder holding the Great Expectations suites."),
     name: str = typer.Option("pressline", "--name", help="Deployment name."),
     prefect_home: Path = typer.Option(Path(".prefect"), "--prefect-home", envvar="PREFECT_HOME",
                                       help="Prefect's state folder (where `pressline ui` records its server)."),
 ) -> None:
     """Serve the flow as a Prefect deployment on a cron schedule (needs `pressline ui` or PREFECT_API_URL)."""
     try:
+        raw_dir, staging_dir, warehouse_dir, expectations_dir = (
+            _local_path(value) for value in (raw_dir, staging_dir, warehouse_dir, expectations_dir))
         _check_directories(raw_dir, staging_dir, warehouse_dir, expectations_dir)
     except UsageProblem as problem:
         _fail(str(problem))

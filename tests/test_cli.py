@@ -107,8 +107,14 @@ def test_serve_hands_its_schedule_and_folders_to_prefect(tmp_path: Path, monkeyp
               "--expectations-dir", str(ROOT / "expectations")]
     assert runner.invoke(app, ["serve", *common]).exit_code == 0
     assert runner.invoke(app, ["serve", *common, "--cron", "*/10 * * * *", "--name", "ten"]).exit_code == 0
+    as_urls = ["--raw-dir", RAW.as_uri(), "--staging-dir", folders[0].as_uri(), "--warehouse-dir",
+               folders[1].as_uri(), "--expectations-dir", (ROOT / "expectations").as_uri()]
+    assert runner.invoke(app, ["serve", *as_urls]).exit_code == 0
     assert calls == [(("0 * * * *", RAW, *folders, ROOT / "expectations"), {"name": "pressline"}),
-                     (("*/10 * * * *", RAW, *folders, ROOT / "expectations"), {"name": "ten"})]
+                     (("*/10 * * * *", RAW, *folders, ROOT / "expectations"), {"name": "ten"}),
+                     (("0 * * * *", RAW, *folders, ROOT / "expectations"), {"name": "pressline"})]
+    refused = runner.invoke(app, ["serve", "--raw-dir", "s3://bucket/raw"])
+    assert refused.exit_code == 2 and "file:// URLs" in refused.output
 
 
 @pytest.mark.filterwarnings("ignore:Logger 'prefect.flow_runs' attempted to send logs")
