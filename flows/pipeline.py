@@ -2,7 +2,8 @@
 
 A batch task takes a list of input files (hundreds of documents) through every engine stage
 in `pressline/` (each stage a nested task run: ingest, clean, extract, validate, signatures,
-load) and leaves its tables in a checkpoint under staging; only a small report travels back. So batches run side by side on any task runner (threads, a local process
+load) and leaves its tables in a checkpoint under staging; only a small report travels back.
+So batches run side by side on any task runner (threads, a local process
 pool, a Dask cluster) without documents crossing processes, Prefect's per-task bookkeeping
 stays a small share of the run, and a run that re-does a failed one's work finds the
 finished batches: the task's cache key is the batch's input hash (see `pipeline.batch_key`).
@@ -362,8 +363,8 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
     logger = get_run_logger()
     batches = [sources[first:first + batch_size] for first in range(0, len(sources), batch_size)]
     lanes: dict[str, float] = {}
-    census = _take_census(batches, staging, started_at, options, outcome, lanes) if len(batches) > 1 else None
-    digest = LineCensus.load(census).digest() if census else ""
+    census, digest = _take_census(batches, staging, started_at, options, outcome, lanes) if len(batches) > 1 \
+        else (None, "")
     keys = [pipeline.batch_key(batch, fingerprints, options, suite, digest) for batch in batches]
     arguments = [dict(batch_no=number, key=key, sources=batch, staging_root=staging.root, run_id=staging.run_id,
                       ingested_at=started_at, options=options, suite=suite, census=census)
@@ -402,8 +403,9 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
 
 
 def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, started_at: datetime,
-                 options: ingest.IngestOptions, outcome: _Outcome, lanes: dict[str, float]) -> Path:
-    """Count in how many of the run's documents each line occurs, before any batch is cleaned.
+                 options: ingest.IngestOptions, outcome: _Outcome, lanes: dict[str, float]) -> tuple[Path, str]:
+    """Count in how many of the run's documents each line occurs, before any batch is cleaned:
+    the folder of the census and its digest (part of every batch key).
 
     The batches hash their lines side by side; the parts are merged here in batch order, a text
     that several inputs hold counted once (bounded: see `LineCensus.of_parts`), and saved where
@@ -423,11 +425,12 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
         get_run_logger().info("Census %d/%d counted: %d of %d input files", number + 1, len(batches), done, files,
                               extra={PROGRESS_KEY: ("line census", done, files)})
     merging = time.perf_counter()
-    LineCensus.of_parts(CensusPart.load(part) for part in parts).save(folder / "run")
+    census = LineCensus.of_parts(CensusPart.load(part) for part in parts)
+    census.save(folder / "run")
     for part in parts:
         part.unlink()
     outcome.critical_seconds += time.perf_counter() - merging
-    return folder / "run"
+    return folder / "run", census.digest()
 
 
 def _batch_result(state: State) -> dict:

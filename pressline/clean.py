@@ -461,9 +461,7 @@ def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensu
     rules = rules or default_rules()
     model = model or default_model()
     parts = [_rule_pass(texts[first:first + SUB_BATCH], rules) for first in range(0, len(texts), SUB_BATCH)]
-    if census is None:
-        census = LineCensus.of_parts([CensusPart.of(texts[first:first + SUB_BATCH], lines.key_hashes, lines.offsets)
-                                      for first, (lines, _) in zip(range(0, len(texts), SUB_BATCH), parts)])
+    census = census if census is not None else _own_census(texts, [lines for lines, _ in parts])
     documents = []
     for lines, layer in parts:
         elsewhere = census.documents_with(lines.key_hashes) - 1
@@ -483,6 +481,14 @@ def census_part(texts: list[str]) -> CensusPart:
 def census_of(texts: list[str]) -> LineCensus:
     """The census of a run over these documents."""
     return LineCensus.of_parts([census_part(texts)])
+
+
+def _own_census(texts: list[str], tables: list[LineTable]) -> LineCensus:
+    """The census of `texts` from their line tables (consecutive pieces of `texts`), whose key
+    hashes are already computed: what `census_of` gives, without hashing the lines again."""
+    bounds = np.cumsum([0, *(len(table.offsets) - 1 for table in tables)]).tolist()
+    return LineCensus.of_parts([CensusPart.of(texts[low:high], table.key_hashes, table.offsets)
+                                for low, high, table in zip(bounds, bounds[1:], tables)])
 
 
 @dataclass(slots=True)
@@ -513,8 +519,7 @@ def analyse_batch(texts: list[str], rules: RuleSet | None = None, census: LineCe
     """The rule layer and the features of `texts` in one piece (for training and benchmarks):
     the features `clean_many` computes in a run over `texts` (their census by default)."""
     lines, layer = _rule_pass(texts, rules or default_rules())
-    census = census if census is not None else LineCensus.of_parts([CensusPart.of(texts, lines.key_hashes,
-                                                                                  lines.offsets)])
+    census = census if census is not None else _own_census(texts, [lines])
     elsewhere = census.documents_with(lines.key_hashes) - 1
     return AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere))
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 import urllib.parse
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-
-import sys
 
 import typer
 from rich.console import Console
