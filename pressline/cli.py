@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 import urllib.parse
 from contextlib import contextmanager, nullcontext
@@ -148,9 +149,8 @@ def _check_directories(raw_dir: Path, staging_dir: Path, warehouse_dir: Path, ex
     for label, directory in (("staging", staging_dir), ("warehouse", warehouse_dir)):
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            probe = directory / ".pressline-write-probe"
-            probe.write_bytes(b"")
-            probe.unlink()
+            with tempfile.TemporaryFile(dir=directory):  # a private name: runs started together never share it
+                pass
         except OSError as err:
             raise UsageProblem(f"{label} dir '{directory}' is not writable ({err.strerror or err})") from None
 
