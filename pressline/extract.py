@@ -749,7 +749,7 @@ class _StampParser:
     def parse(self, stamp: str) -> PublishedTime | None:
         if self.day_first is None and _AMBIGUOUS_DMY.match(stamp):
             self.day_first = reads_day_first([label.text for label in self.labels], self.publisher,
-                                             self.language, self.rules)
+                                             self.language, self.rules, stamp)
         parsed = parse_published(stamp, self.publisher, bool(self.day_first))
         return parsed if parsed is not None and parsed.published_date.year >= self.rules.earliest_year else None
 
@@ -759,10 +759,20 @@ _AMBIGUOUS_DMY = re.compile(r"^(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|1[0-2])[-/.]\d{
 _NUMERIC_DMY = re.compile(r"(?<![\d/.-])(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}(?![\d/.-])")
 
 
-def reads_day_first(texts: list[str], publisher: str | None, language: str | None, rules: DateRules) -> bool:
-    """Whether a page's numeric dates are day first: a date on the page that can only be read one
-    way ('25/09/2025' or '09/25/2025') decides, else the publisher's hint (`day_first`), else the
-    language (`day_first_languages`: most but English write the day first)."""
+def reads_day_first(texts: list[str], publisher: str | None, language: str | None, rules: DateRules,
+                    stamp: str | None = None) -> bool:
+    """Whether a page's numeric dates are day first: a date written with its month's name on the
+    page that is one reading of `stamp` and not the other ('December 02, 2025' beside
+    '02-12-2025') decides, else a numeric date that can only be read one way ('25/09/2025' or
+    '09/25/2025'), else the publisher's hint (`day_first`), else the language
+    (`day_first_languages`: most but English write the day first)."""
+    if stamp is not None:
+        readings = [_date_only(stamp, day_first) for day_first in (True, False)]
+        if None not in readings and readings[0].published_date != readings[1].published_date:
+            written = _written_days(texts)
+            seen = [reading.published_date in written for reading in readings]
+            if seen[0] != seen[1]:
+                return seen[0]
     for text in texts:
         if not _DIGIT.search(text):
             continue
@@ -775,6 +785,21 @@ def reads_day_first(texts: list[str], publisher: str | None, language: str | Non
     if hint is not None:
         return hint.day_first
     return language in rules.day_first_languages
+
+
+def _written_days(texts: list[str]) -> set[date]:
+    """The days of the dates on a page that name their month ('Dec. 2, 2025', '2 December 2025')."""
+    days = set()
+    for text in texts:
+        if not _DIGIT.search(text):
+            continue
+        for match in _DATE.finditer(text):
+            if _LETTER.search(match.group(0)) and (parsed := _date_only(match.group(0))) is not None:
+                days.add(parsed.published_date)
+    return days
+
+
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _word_ends(lowered: str, words: tuple[str, ...]) -> Iterator[int]:

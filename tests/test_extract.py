@@ -143,6 +143,20 @@ def test_reads_day_first(lines: list[str], publisher: str | None, language: str 
     assert reads_day_first(lines, publisher, language, date_rules()) is day_first
 
 
+@pytest.mark.parametrize(
+    ("lines", "day_first"),
+    [
+        (["* 02-12-2025", "Reflections on a pipeline", "December 02, 2025"], True),  # the written day decides
+        (["03/10/2023", "A guide to wine styles - 10 March 2023"], False),
+        (["03/10/2023", "Busting jargon - 3 October 2023", "Comment of 11/25/2023"], True),  # before any other clue
+        (["03/10/2023", "3 October 2023", "10 March 2023"], False),  # both readings written: the next clue, English
+        (["03/03/2023", "3 March 2023"], False),  # one reading only
+    ],
+)
+def test_a_written_date_of_the_same_day_decides_how_a_numeric_one_reads(lines: list[str], day_first: bool) -> None:
+    assert reads_day_first(lines, None, "en", date_rules(), lines[0].lstrip("* ")) is day_first
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="0123456789/.- abc", max_size=40), max_size=8))
 def test_reads_day_first_never_raises(lines: list[str]) -> None:
