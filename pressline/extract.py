@@ -528,9 +528,10 @@ def _page_byline(labels: list[LineLabel]) -> list[str]:
 def _page_lines(labels: list[LineLabel], page: str, cue_ends: Iterable[int], below: int,
                 also: list[int] | None = None) -> list[int]:
     """In page order, indexes of the lines where a cue ends in the joined `page` (offsets past its
-    end), of the `below` lines after each, and of `also`, that are neither in nor beside a related
-    list or a comment (a listed story's stamp or byline sits beside its headline). Cues are found
-    in the joined page, not line by line: few lines have one."""
+    end), of the `below` lines after each, and of `also`, that are neither in nor right below a
+    related list or a comment (a listed story's stamp or byline follows its headline; the page's
+    own stamp may sit just above a list that opens under the text). Cues are found in the joined
+    page, not line by line: few lines have one."""
     starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
     skip = date_rules().not_page_reasons
     found = set(also or ())
@@ -538,7 +539,7 @@ def _page_lines(labels: list[LineLabel], page: str, cue_ends: Iterable[int], bel
         line = bisect_right(starts, end - 1) - 1  # where the cue ends: a list mark may open the line above
         found.update(range(line, min(len(labels), line + below + 1)))
     return [i for i in sorted(found)
-            if not any(labels[j].reason in skip for j in range(max(0, i - 1), min(len(labels), i + 2)))]
+            if not any(labels[j].reason in skip for j in range(max(0, i - 1), i + 1))]
 
 
 # A byline is short; a longer line opening with 'By' is a sentence ('By the end of the year, ...').

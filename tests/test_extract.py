@@ -333,6 +333,8 @@ def test_dates_of_comments_and_related_stories_are_not_taken() -> None:
         (["Posted on April 13, 2023"], date(2023, 4, 13)),
         (["Published On: 15 August 2025"], date(2025, 8, 15)),
         (["Posted on the 15/12/2025 at 19:00"], date(2025, 12, 15)),
+        (["Posted on the 15/12/2025 at 19:00", "Related stories", "Bridge reopens after repairs",
+          "Tolls rise on the old bridge"], date(2025, 12, 15)),  # a list opening right under the stamp
         (["Publié le 3 mars 2024"], None),  # a French month name is not a date the pattern reads
         (["Last updated: May 6, 2024"], None),
         (["Related stories", "Bridge reopens after repairs", "Published May 2, 2024"], None),
