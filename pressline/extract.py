@@ -154,6 +154,10 @@ class DateRules:
     lines_before_text: int
     earliest_year: int
     take_lone_update: bool
+    stamp_line_reach: int
+    stamp_line_chars: int
+    comment_reasons: frozenset[str]
+    comment_cue: re.Pattern[str]
     update_label: re.Pattern[str]
     publication_label: re.Pattern[str]
     publication_words: tuple[str, ...]
@@ -172,7 +176,9 @@ def _label_pattern(words: list[str]) -> re.Pattern[str]:
 def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
-                     config["earliest_year"], config["take_lone_update"], _label_pattern(config["update_labels"]),
+                     config["earliest_year"], config["take_lone_update"], config["stamp_line_reach"],
+                     config["stamp_line_chars"], frozenset(config["comment_reasons"]),
+                     re.compile(config["comment_cue"], re.IGNORECASE), _label_pattern(config["update_labels"]),
                      _label_pattern(config["publication_labels"]),
                      tuple(word.lower() for word in config["publication_labels"]),
                      frozenset(config["not_page_reasons"]),
@@ -697,8 +703,9 @@ def find_published(cleaned: CleanedDocument, publisher: str | None, title_index:
 
     Dates further away belong to comments, related stories or the footer, and a stamp
     labelled as an update is only taken when the header has no other (or the publisher's
-    stamps are labelled so, `updates_are_published`): a wrong date is worse than none.
-    A numeric date like 03/10/2023 is read day first where `reads_day_first` says so."""
+    stamps are labelled so, `updates_are_published`): a wrong date is worse than none. Without
+    any, a stamp labelled as the publication anywhere, else a post-meta line further down
+    (`_stamp_line_below`). A numeric date like 03/10/2023 is read day first where `reads_day_first` says so."""
     labels = cleaned.labels if labels is None else labels
     rules = date_rules()
     stamps = _StampParser(labels, publisher, language, rules)
@@ -714,7 +721,34 @@ def find_published(cleaned: CleanedDocument, publisher: str | None, title_index:
             if not labelled_update or updates_are_published(publisher):
                 return parsed
             update = update or parsed
-    return _labelled_publication(labels, stamps, rules) or (update if rules.take_lone_update else None)
+    return (_labelled_publication(labels, stamps, rules) or (update if rules.take_lone_update else None)
+            or (None if update else _stamp_line_below(labels, stamps, rules, title_index, start)))
+
+
+def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: DateRules,
+                      title_index: int | None, start: int | None) -> PublishedTime | None:
+    """A blog's post-meta line further down ('March 20, 2023 | Wellness', '15th Dec 2025 • tags'),
+    below a lead image, a caption or a table of contents: the first date within
+    `stamp_line_reach` lines of the title (else of the main text's start) counts if its line is
+    a short one that opens with it. A first date in a sentence or in a related list means the
+    text's (or other stories') dates have begun, and the comments' begin at their heading or at
+    a commenter's 'Sam says:': then nothing is taken."""
+    anchor = title_index + 1 if title_index is not None else (main_text_start(labels) if start is None else start)
+    for i in range(anchor + rules.lines_after, min(len(labels), anchor + rules.stamp_line_reach)):
+        text = labels[i].text
+        if labels[i].reason in rules.comment_reasons or rules.comment_cue.search(text):
+            return None
+        match = _DIGIT.search(text) and _DATE.search(text)
+        if not match:
+            continue
+        if (labels[i].reason in rules.not_page_reasons or len(text) > rules.stamp_line_chars
+                or not _LINE_OPENING.match(_LIST_MARKS.sub("", text[:match.start()]))):
+            return None
+        return stamps.parse(text[match.start():match.end() + LABEL_CHARS])
+    return None
+
+
+_LIST_MARKS = re.compile(r"^[*#•\-\s]+")
 
 
 def _dated_sentence(text: str) -> bool:

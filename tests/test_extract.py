@@ -349,6 +349,41 @@ def test_a_stamp_labelled_published_below_the_text_is_taken(footer: list[str], d
     assert (published.published_date if published else None) == day
 
 
+CONTENTS = ["Table of contents", *(f"Part {name} of the flood" for name in
+                                   ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))]
+
+
+@pytest.mark.parametrize(
+    ("below_contents", "day"),
+    [
+        (["March 20, 2023 | Weather & Rivers"], date(2023, 3, 20)),  # a blog's post-meta line
+        (["* 15th Dec 2023 • tags: rain"], date(2023, 12, 15)),
+        (["Tuesday, March 21, 2023 at 11:00 am | Categories: News"], date(2023, 3, 21)),
+        ([BODY_LINES[0], "On March 3, 2024 the river rose by a metre, the highest since the records began."],
+         None),  # the text's dates have begun
+        (["March 20, 2023 was the wettest day of the year in the valley, and the worst since 1956 in the town."],
+         None),  # a sentence, not a stamp
+    ],
+)
+def test_a_stamp_line_below_a_table_of_contents_is_taken(below_contents: list[str], day: date | None) -> None:
+    lines = ["Rivers rise after the storm", "By Ann Lee", *BODY_LINES, *CONTENTS, *below_contents, *BODY_LINES * 6]
+    published = find_published(clean("\n\n".join(lines)), None, 0)
+    assert (published.published_date if published else None) == day
+
+
+@pytest.mark.parametrize("comment", [["3 Comments", "Sam Hill"], ["Sam Hill wrote:"], ["Sam Hill says :"]])
+def test_a_comment_date_below_a_short_text_is_not_taken(comment: list[str]) -> None:
+    lines = ["Rivers rise after the storm", "By Ann Lee", *BODY_LINES * 6, *comment, "March 20, 2023 at 10:12 am",
+             "Great article, thanks."]
+    assert find_published(clean("\n\n".join(lines)), None, 0) is None
+
+
+def test_a_stamp_line_far_below_is_not_taken_over_an_update_in_the_header() -> None:
+    lines = ["Rivers rise after the storm", "Last updated: March 6, 2024", *BODY_LINES, *CONTENTS,
+             "March 20, 2023 | Weather", *BODY_LINES * 6]
+    assert find_published(clean("\n\n".join(lines)), None, 0) is None
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=80), max_size=12), st.sampled_from([None, "China Daily"]))
 def test_find_published_never_raises(lines: list[str], publisher: str | None) -> None:
