@@ -65,6 +65,8 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Gabe Boucher In Budget Travel , Travel Tips", ["Gabe Boucher"]),
         ("1. Ann Lee", ["Ann Lee"]),
         ("By Ann LeePublished: Dec 19, 2025", ["Ann Lee"]),
+        ("By Ann Lee—6 min read", ["Ann Lee"]),
+        ("By Ann Lee – Updated May 3", ["Ann Lee"]),
         ("By Ann Lee, Ph.D.", ["Ann Lee"]),
         ("Written By Linny and Peter", ["Linny", "Peter"]),
         ("By Ann Lee & Tom", ["Ann Lee", "Tom"]),
