@@ -582,7 +582,7 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     undated = _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
     if undated != text:
         segments = _SEGMENT_SEPARATORS.split(undated)
-    elif word_count(text) <= MAX_BARE_NAME_WORDS and (any(
+    elif max(map(word_count, _NAME_SEPARATORS.split(text)[::2])) <= MAX_BARE_NAME_WORDS and (any(
             _is_dated(labels, j) for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)))
             or alone_ok and _is_role(labels, i + 1)):
         segments = [text]
@@ -606,7 +606,7 @@ _NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’
 _NAME_PARTICLES = "van|von|de|da|der|del|du|le|la|bin|al"
 _BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?"
                         rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
-# A line naming only the writer is short (name plus maybe a role).
+# A line naming only the writers is short: each name (plus maybe a role) has at most this many words.
 MAX_BARE_NAME_WORDS = 6
 
 

@@ -401,6 +401,8 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Ann Lee · March 3, 2024 · 4 min read"], ["Ann Lee"]),
         (["Rivers rise after the storm", "March 3, 2024 • Ann Lee in Weather"], ["Ann Lee"]),
         (["Rivers rise after the storm", "Ann Lee", "March 3, 2024"], ["Ann Lee"]),
+        (["Rivers rise after the storm", "Ann Lee, Tom Hall, Maria de la Cruz", "March 3, 2024"],
+         ["Ann Lee", "Tom Hall", "Maria de la Cruz"]),
         (["Rivers rise after the storm", "Written By", "Tom Hall", "March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Photo by Tom Hall", "March 3, 2024"], []),
         (["Rivers rise after the storm", "Reviewed by Tom Hall", "March 3, 2024"], []),
