@@ -577,20 +577,39 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
 
 def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     """A name beside the date in the date's own line, or (where `alone_ok`: below the title,
-    not among the kickers and section names above it) standing alone next to a date line."""
+    not among the kickers and section names above it) standing alone next to a date line,
+    unless that date line names someone itself (then this line is a kicker: 'Tech Talk' over
+    'Ann Lee · 2 days ago')."""
     text = labels[i].text
-    undated = _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
-    if undated != text:
-        segments = _SEGMENT_SEPARATORS.split(undated)
-    elif max(map(word_count, _NAME_SEPARATORS.split(text)[::2])) <= MAX_BARE_NAME_WORDS and (any(
-            _is_dated(labels, j) for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)))
-            or alone_ok and _is_role(labels, i + 1)):
-        segments = [text]
-    else:
+    if _undated(text) != text:
+        return _names_beside_stamp(text)
+    dated = [j for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)) if _is_dated(labels, j)]
+    if max(map(word_count, _NAME_SEPARATORS.split(text)[::2])) > MAX_BARE_NAME_WORDS \
+            or not (dated or alone_ok and _is_role(labels, i + 1)):
         return []
+    names = _bare_segment_names([text])
+    for j in (i - 1, i + 1) if names else ():
+        if j in dated and (beside := _names_beside_stamp(labels[j].text)):
+            return beside
+    return names
+
+
+def _undated(text: str) -> str:
+    """The line with its dates and stamps replaced by segment separators (what is left names the writer)."""
+    return _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
+
+
+def _names_beside_stamp(text: str) -> list[str]:
+    """Names in a segment of a line holding a date or stamp ('Ann Lee · 2 days ago')."""
+    undated = _undated(text)
+    return _bare_segment_names(_SEGMENT_SEPARATORS.split(undated)) if undated != text else []
+
+
+def _bare_segment_names(segments: list[str]) -> list[str]:
+    """The names of the first segment that holds only names shaped like a person's."""
+    not_name = author_rules().not_name_word
     for segment in segments:
         names = parse_authors(segment)
-        not_name = author_rules().not_name_word
         if names and all(_BARE_NAME.match(name) and not not_name.search(name) for name in names):
             return names
     return []

@@ -410,6 +410,8 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Author:", "Tom Hall"], ["Tom Hall"]),
         (["Rivers rise after the storm", "* by", "Tom Hall", "* Sep 25, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tom Hall", "7 min read"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Weather Desk", "Tom Hall · 2 days ago"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "Tom Hall", "Weather Desk", "Valley Post March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tomáš Průcha • 8h"], ["Tomáš Průcha"]),
         (["Rivers rise after the storm", "Tom Hall in Weather", "Dec 10"], ["Tom Hall"]),
         (["Kate Moss", "Rivers rise after the storm", "March 3, 2024"], []),
