@@ -502,7 +502,7 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
                  labels: list[LineLabel] | None = None, start: int | None = None) -> list[str]:
     """Writers named near the headline, nearest line first: a byline ('By ...', '... by Name',
     'Written by' over a name line), or a bare name line or segment beside the date
-    ('Ann Lee · March 3, 2024')."""
+    ('Ann Lee · March 3, 2024'), or a one-word signature between the title and the date."""
     labels = cleaned.labels if labels is None else labels
     order = [i for i in _header_order(labels, title_index, date_rules(), start)
              if i != title_index and len(labels[i].text) <= MAX_BYLINE_CHARS]
@@ -513,7 +513,26 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         names = _byline_names(labels, i, inline=True) or _bare_names(labels, i, title_index is None or i > title_index)
         if names:
             return names
-    return _page_byline(labels)
+    return _signature(labels, title_index) or _page_byline(labels)
+
+
+def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
+    """A lone capitalised word right under the title and over the date ('Kev' over 'May 3, 2025'):
+    blogs sign with a first name; only there, between both, is one word taken for a person (under
+    the date, it is the text's first heading: 'Contents')."""
+    if title_index is None:
+        return []
+    for i in range(title_index + 1, min(len(labels), title_index + 1 + SIGNATURE_REACH)):
+        text = _LIST_MARK.sub("", labels[i].text).strip()
+        if _SIGNATURE.match(text) and text.lower() not in author_rules().not_people \
+                and not author_rules().not_name_word.search(text) and _is_dated(labels, i + 1):
+            return [text]
+    return []
+
+
+# How far under the title a one-word signature may stand.
+SIGNATURE_REACH = 2
+_SIGNATURE = re.compile(r"^[A-ZÀ-Þ][a-zß-ÿĀ-ſ]{1,15}$")
 
 
 def _page_byline(labels: list[LineLabel]) -> list[str]:
