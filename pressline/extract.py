@@ -510,10 +510,29 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         if names:
             return names  # a line opening with 'By' outweighs a nearer name-shaped line ('Tech Industry')
     for i in order:
-        names = _byline_names(labels, i, inline=True) or _bare_names(labels, i, title_index is None or i > title_index)
+        names = _byline_names(labels, i, inline=True) or _bare_names(labels, i, title_index is None or i > title_index) \
+            or _handle(labels, i)
         if names:
             return names
     return _signature(labels, title_index) or _page_byline(labels)
+
+
+def _handle(labels: list[LineLabel], i: int) -> list[str]:
+    """A lowercase user name after 'by' in a dated header line or one beside the date ('by jdoe |
+    May 3, 2025'): forums and blogs credit the account; the date says it is the post's credit, not
+    a 'Sort by' widget's option."""
+    text = labels[i].text
+    dated = _is_dated(labels, i) or _is_dated(labels, i - 1) or _is_dated(labels, i + 1)
+    match = _HANDLE.search(_undated(text)) if dated and len(text) <= MAX_HANDLE_LINE_CHARS else None
+    if match and match["handle"] not in author_rules().not_people:
+        return [match["handle"]]
+    return []
+
+
+# A user name after 'by', ending the line or a segment of it.
+_HANDLE = re.compile(r"(?:^|\s)[Bb][Yy]\s+(?P<handle>[a-z][a-z0-9_.]{2,30}[a-z0-9])\s*(?:$|\|)")
+# A credit line is short; longer lines are sentences ('... was written by hand').
+MAX_HANDLE_LINE_CHARS = 60
 
 
 def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
