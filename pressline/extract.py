@@ -119,6 +119,7 @@ class AuthorRules:
     names_end: re.Pattern[str]
     role: re.Pattern[str]
     not_people: frozenset[str]
+    menu_option: re.Pattern[str]
     not_name_word: re.Pattern[str]
     max_name_words: int
 
@@ -141,6 +142,7 @@ def author_rules() -> AuthorRules:
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
+        re.compile(rf"\b(?:{_words_pattern(config['menu_option_ends'])})$", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b",
                    re.IGNORECASE),
         config["max_name_words"],
@@ -490,7 +492,8 @@ def parse_authors(byline: str) -> list[str]:
             name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
         if authors and " " not in name and separator in (",", ";"):
             continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
-        if name and name.lower() not in rules.not_people and _PERSON_NAME.match(name) and name not in authors \
+        if name and name.lower() not in rules.not_people and not rules.menu_option.search(name) \
+                and _PERSON_NAME.match(name) and name not in authors \
                 and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name):
             authors.append(name)
         if role:

@@ -73,6 +73,8 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("Ann Lee Founder at Acme Tools", ["Ann Lee"]),
         ("By Ann Lee, Tom Hall, Editor", ["Ann Lee", "Tom Hall"]),
         ("By The Valley editors", []),
+        ("By Company Size", []),
+        ("BY EVENT TYPE", []),
         ("By Ann Lee, Home Security Expert & Tom Hall, Data Journalist", ["Ann Lee"]),
     ],
 )
@@ -420,6 +422,7 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "* Kit", "* Mar 3", "* 4 min read"], ["Kit"]),
         (["Rivers rise after the storm", "March 3, 2024", "Floods"], []),
         (["Rivers rise after the storm", "Weather", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "Key Highlights", "March 3, 2024"], []),
         (["Rivers rise after the storm", "Nobody", "Knew", "Anything", "March 3, 2024"], []),
         (["Rivers rise after the storm", "Tom Hall", "Weather Desk", "Valley Post March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tomáš Průcha • 8h"], ["Tomáš Průcha"]),
