@@ -484,7 +484,7 @@ def parse_authors(byline: str) -> list[str]:
     authors = []
     parts = _NAME_SEPARATORS.split(names_part)
     for separator, candidate in zip(["", *parts[1::2]], parts[::2]):
-        name = _PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:"))
+        name = _unrepeated(_PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:")))
         role = rules.role.search(name)
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
@@ -499,6 +499,13 @@ def parse_authors(byline: str) -> list[str]:
         if role:
             break
     return authors
+
+
+def _unrepeated(name: str) -> str:
+    """A name the dump gives twice in a row ('Ann Lee Ann Lee': a link's text and its title) once."""
+    words = name.split()
+    half = len(words) // 2
+    return " ".join(words[:half]) if half > 1 and len(words) % 2 == 0 and words[:half] == words[half:] else name
 
 
 def find_authors(cleaned: CleanedDocument, title_index: int | None, *,

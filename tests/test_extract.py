@@ -73,6 +73,8 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("Ann Lee Founder at Acme Tools", ["Ann Lee"]),
         ("By Ann Lee, Tom Hall, Editor", ["Ann Lee", "Tom Hall"]),
         ("By The Valley editors", []),
+        ("Written by: Ann Lee Ann Lee", ["Ann Lee"]),
+        ("By Ann Ann", ["Ann Ann"]),
         ("By Company Size", []),
         ("BY EVENT TYPE", []),
         ("By Ann Lee, Home Security Expert & Tom Hall, Data Journalist", ["Ann Lee"]),
