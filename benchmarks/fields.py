@@ -9,36 +9,28 @@ publisher, section, print_edition, related_links). Dev corpus: title and publish
 the shared `tools/score_fields.py` (its definitions), plus author-set agreement on pages with a
 gold byline (gold is one raw string; both sides normalised to sets of lowercase names), also
 against the gold as judged in `author_gold_notes.json` (pages whose gold string adds a credential,
-role, outlet or date to the names, or names no person: a team, a company, a date). Nothing
-here is learned, but the title weights in `fields.toml` were set by looking at dev figures, so
-`--cv` also scores that choice by site-grouped 5-fold cross-validation: for each fold, the grid
-point (TITLE_GRID, which holds the shipped values) best on the other four folds is scored on it.
+role, outlet or date to the names, or names no person: a team, a company, a date). The title
+weights and `min_score` in `fields.toml` are fitted on the dev pages by
+`benchmarks/fit_title_weights.py`, so `--cv` also scores that fit by site-grouped 5-fold
+cross-validation (each site fold with values fitted on the other four; its code, not a copy).
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import hashlib
 import importlib.util
-import itertools
 import json
 import re
 import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pressline.clean import CleanedDocument, census_of, clean_many  # noqa: E402
-from pressline.extract import extract, find_title, title_rules  # noqa: E402
+from pressline.extract import extract  # noqa: E402
 
-# Title weights the cross-validation chooses among (each list holds the shipped value).
-TITLE_GRID = {"page_title_alone": [3.0, 5.0, 8.0], "page_title": [4.0, 5.0, 6.0], "full_stop": [-1.5, -3.0],
-              "byline_after": [2.0, 3.0]}
-FOLDS = 5
 AUTHOR_NOTES = Path(__file__).with_name("author_gold_notes.json")
 SEED_FIELDS = ("title", "subtitle", "authors", "publisher", "section", "print_edition", "related_links")
 
@@ -102,42 +94,10 @@ def dev_scores(corpus: Path) -> tuple[dict, float, float, int]:
     return scorer.score(str(gold_path), predictions.name), author_hits / pages, judged_hits / pages, author_pages
 
 
-def _site(gold: dict) -> str:
-    """The page's host; readability fixtures have no URL, so their name without the number."""
-    if gold.get("url"):
-        return (urlparse(gold["url"]).hostname or "").removeprefix("www.")
-    return re.sub(r"-\d+$", "", gold["id"])
-
-
-def title_cv(corpus: Path) -> tuple[float, float]:
-    """Title accuracy with the shipped weights, and site-grouped 5-fold CV of the grid choice."""
-    rows = [json.loads(line) for line in (corpus / "dev" / "gold.jsonl").open(encoding="utf-8")]
-    texts = [(corpus / "dev" / gold["file"]).read_text(encoding="utf-8") for gold in rows]
-    pages = []
-    for gold, text, cleaned in zip(rows, texts, clean_as_a_run(texts)):
-        if gold.get("title") and gold["title"] in text:
-            fold = int(hashlib.sha256(_site(gold).encode()).hexdigest(), 16) % FOLDS
-            pages.append((cleaned, " ".join(gold["title"].lower().split()), fold))
-    shipped = title_rules()
-    hits = {}
-    for values in itertools.product(*TITLE_GRID.values()):
-        rules = dataclasses.replace(shipped, weights={**shipped.weights, **dict(zip(TITLE_GRID, values))})
-        hits[values] = [" ".join((find_title(cleaned, rules) or "").lower().split()) == title
-                        for cleaned, title, _fold in pages]
-    correct = 0
-    for fold in range(FOLDS):
-        def on_others(values: tuple) -> int:
-            return sum(hit for hit, page in zip(hits[values], pages) if page[2] != fold)
-        best = max(hits, key=on_others)
-        correct += sum(hit for hit, page in zip(hits[best], pages) if page[2] == fold)
-    in_sample = tuple(shipped.weights[name] for name in TITLE_GRID)
-    return sum(hits[in_sample]) / len(pages), correct / len(pages)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
-    parser.add_argument("--cv", action="store_true", help="also cross-validate the title weights (a few minutes)")
+    parser.add_argument("--cv", action="store_true", help="also cross-validate the title weights' fit (under a minute)")
     args = parser.parse_args()
     print("seeds (must all be 1.000):")
     for name, accuracy in seed_accuracy(args.corpus).items():
@@ -149,9 +109,10 @@ def main() -> None:
     print(f"  {'author_set_equal':<22} {authors:.3f} (over {author_pages} pages with a gold byline)")
     print(f"  {'author_set_judged':<22} {judged:.3f} (the same, gold as judged in {AUTHOR_NOTES.name})")
     if args.cv:
-        shipped, cross_validated = title_cv(args.corpus)
-        print(f"title weights: shipped {shipped:.3f}, "
-              f"site-grouped {FOLDS}-fold CV of the grid choice {cross_validated:.3f}")
+        from fit_title_weights import FOLDS, run  # it imports this module: not at the top
+        report = run(args.corpus)
+        print(f"title weights: shipped {report.shipped:.3f}, site-grouped {FOLDS}-fold CV of their fit "
+              f"{report.cross_validated:.3f} (benchmarks/fit_title_weights.py)")
 
 
 if __name__ == "__main__":

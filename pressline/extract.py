@@ -200,6 +200,7 @@ class TitleRules:
     min_score: float
     nav_words: re.Pattern[str]
     credit: re.Pattern[str]
+    photo_credit: re.Pattern[str]
     weights: dict[str, float]
 
 
@@ -214,7 +215,9 @@ def title_rules() -> TitleRules:
     credit = rf"^(?:(?:{_words_pattern(by_forms)})(?:\s*[:：])?|(?:{_words_pattern(labels)})\s*[:：])\s*[A-ZÀ-Þ]"
     return TitleRules(config["lookback_lines"], config["lookahead_lines"], config["min_words"], config["max_words"],
                       config["min_score"], re.compile(rf"\b(?:{_words_pattern([w.lower() for w in config['nav_words']])})\b"),
-                      re.compile(credit, re.IGNORECASE), dict(config["weights"]))
+                      re.compile(credit, re.IGNORECASE),
+                      re.compile(rf"\b(?:{_words_pattern([w.lower() for w in config['photo_words']])})\b"),
+                      dict(config["weights"]))
 
 
 def extract(cleaned: CleanedDocument) -> Fields:
@@ -291,17 +294,21 @@ def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *, lab
     if not labels:
         return None, None
     rules = rules or title_rules()
-    start = main_text_start(labels) if start is None else start
-    low, high = max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines)
-    header = _Header(labels, low, high, start)
+    header = title_header(labels, rules, main_text_start(labels) if start is None else start)
     page_title = header.without_site_name(labels[0].text)
     best, best_index = (page_title, None) if page_title != labels[0].text else (None, None)
     best_score = max(rules.min_score, rules.weights["page_title_alone"]) if best else rules.min_score
-    for i in range(low, high):
+    for i in range(header.low, header.high):
         score = _title_score(header, i, rules)
         if score is not None and score > best_score:
             best, best_index, best_score = labels[i].text, i, score
     return best_index, header.without_site_name(best) if best else None
+
+
+def title_header(labels: list[LineLabel], rules: TitleRules, start: int) -> _Header:
+    """The lines `title_line` weighs: `lookback_lines` above the main text's `start` and
+    `lookahead_lines` from it (a headline sits above the text, or just inside it)."""
+    return _Header(labels, max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines), start)
 
 
 class _Header:
@@ -311,6 +318,7 @@ class _Header:
     def __init__(self, labels: list[LineLabel], low: int, high: int, start: int) -> None:
         self.labels = labels
         self.low = low
+        self.high = high
         reach = min(len(labels), high + 4)
         self.words = {i: word_count(labels[i].text) for i in range(low, reach)}
         self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
@@ -321,6 +329,8 @@ class _Header:
         self.page_title = _plain_dashes(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)
+        self.names = {i for i in range(low, high) if self.words[i] <= MAX_BARE_NAME_WORDS
+                      and (_bare_names(labels, i, True) or _is_role(labels, i))}
 
     def _block_heads(self, low: int, high: int) -> set[int]:
         """Top lines of the short runs of free lines right above a byline or date: a headline,
@@ -450,6 +460,14 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
         score += weight["link_arrow"]
     if rules.credit.match(text):
         score += weight["credit"]
+    if i in header.names:
+        score += weight["bare_name"]
+    if rules.photo_credit.search(lower):
+        score += weight["photo_credit"]
+    if long_words := _TITLE_WORD.findall(text):
+        score += weight["title_case"] * sum(word[0].isupper() for word in long_words) / len(long_words)
+    if label.kept:
+        score += weight["kept"]
     return score
 
 

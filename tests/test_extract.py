@@ -1,6 +1,7 @@
 """Field extraction: the seeds' gold fields, and the parsers on made-up variants."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timezone
 
 import pytest
@@ -9,17 +10,22 @@ from hypothesis import strategies as st
 
 from pressline.clean import clean
 from pressline.extract import (
+    _title_score,
     date_rules,
     extract,
     find_authors,
     find_published,
     find_title,
+    main_text_start,
     parse_authors,
     parse_published,
     parse_section,
     publisher_timezone,
     reads_day_first,
     strip_site_name,
+    title_header,
+    title_line,
+    title_rules,
 )
 from tests.conftest import load_seed_gold, seed_text
 from tests.synthetic import iter_dumps
@@ -292,6 +298,50 @@ BODY_LINES = [
 )
 def test_find_title_in_made_up_headers(header: list[str], title: str | None) -> None:
     assert find_title(clean("\n\n".join(header + BODY_LINES))) == title
+
+
+def title_feature(lines: list[str], name: str) -> dict[str, float | None]:
+    """Each candidate line's `name` feature: its title score with that weight 1 and the others 0."""
+    labels = clean("\n\n".join(lines)).labels
+    rules = title_rules()
+    rules = dataclasses.replace(rules, weights=dict.fromkeys(rules.weights, 0.0) | {name: 1.0})
+    header = title_header(labels, rules, main_text_start(labels))
+    return {labels[i].text: _title_score(header, i, rules) for i in range(header.low, header.high)}
+
+
+@pytest.mark.parametrize(
+    ("header", "name", "line", "value"),
+    [
+        (["Rivers rise after the storm", "Ann Lee", "March 3, 2024"], "bare_name", "Ann Lee", 1.0),
+        (["Rivers rise after the storm", "Senior Hydrology Reporter", "By Ann Lee", "March 3, 2024"], "bare_name",
+         "Senior Hydrology Reporter", 1.0),
+        (["Rivers rise after the storm", "Ann Lee", "March 3, 2024"], "bare_name", "Rivers rise after the storm", 0.0),
+        (["Rivers rise after the storm", "Photograph: Ann Lee/Getty Images", "March 3, 2024"], "photo_credit",
+         "Photograph: Ann Lee/Getty Images", 1.0),
+        (["Rivers rise after the storm", "Photograph: Ann Lee/Getty Images", "March 3, 2024"], "photo_credit",
+         "Rivers rise after the storm", 0.0),
+        (["Rivers Rise After the Storm", "March 3, 2024"], "title_case", "Rivers Rise After the Storm", 1.0),
+        (["Rivers rise after the storm", "March 3, 2024"], "title_case", "Rivers rise after the storm", 0.25),
+        (["Rivers rise after the storm", "March 3, 2024", BODY_LINES[0], "What the towns do next"], "kept",
+         "What the towns do next", 1.0),
+        (["Rivers rise after the storm", "March 3, 2024"], "kept", "Rivers rise after the storm", 0.0),
+    ],
+)
+def test_title_features_on_made_up_headers(header: list[str], name: str, line: str, value: float) -> None:
+    assert title_feature([*header, *BODY_LINES], name)[line] == value
+
+
+def test_a_lone_headline_over_unbroken_text_is_the_title() -> None:
+    """The bare style of seed 003: no byline, date or blank line to tell it, yet above `min_score`."""
+    assert find_title(clean("\n".join(["Rivers rise after the storm", *BODY_LINES]))) == "Rivers rise after the storm"
+
+
+def test_the_title_is_the_header_line_not_its_copy_below_the_text() -> None:
+    """The date is read next to the line taken: a repeat after the text (China Daily's print
+    pages) must not win over the headline."""
+    lines = ["Rivers rise after the storm", "March 3, 2024", "By Ann Lee", *BODY_LINES, BODY_LINES[0],
+             "Rivers rise after the storm", "(Valley Post 03/03/2024 page2)"]
+    assert title_line(clean("\n\n".join(lines))) == (0, "Rivers rise after the storm")
 
 
 @settings(max_examples=200, deadline=None)
