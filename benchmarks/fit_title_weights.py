@@ -160,14 +160,30 @@ class Report:
     fitted: dict[str, float]  # values fitted on all pages, rounded as `fields.toml` holds them
 
 
-def run(corpus: Path, strength: float = STRENGTH) -> Report:
-    """Load the pages, score the shipped values, cross-validate the fit and fit on all pages."""
+@dataclasses.dataclass
+class Problem:
+    names: list[str]      # the weights' names, then `min_score`
+    prior: np.ndarray     # `[title.prior]`, in that order
+    shipped: np.ndarray   # the values in `fields.toml`, in that order
+    pages: list[Page]
+
+    def fitted(self, strength: float = STRENGTH) -> dict[str, float]:
+        """The values fitted on all pages, rounded as `fields.toml` holds them."""
+        return {name: float(value) for name, value in zip(self.names, np.round(fit(self.pages, self.prior, strength), 1))}
+
+
+def problem(corpus: Path) -> Problem:
     rules = title_rules()
     names = [*rules.weights, MIN_SCORE]
     prior_table = rules_data.load("fields")["title"]["prior"]
-    prior = np.array([float(prior_table[name]) for name in names])
-    shipped = np.array([*rules.weights.values(), rules.min_score])
-    pages = load(corpus, rules, names)
+    return Problem(names, np.array([float(prior_table[name]) for name in names]),
+                   np.array([*rules.weights.values(), rules.min_score]), load(corpus, rules, names))
+
+
+def run(corpus: Path, strength: float = STRENGTH) -> Report:
+    """Load the pages, score the shipped values, cross-validate the fit and fit on all pages."""
+    setup = problem(corpus)
+    names, prior, shipped, pages = setup.names, setup.prior, setup.shipped, setup.pages
     dev = [item for item in pages if item.fold >= 0]
     made_up = [item for item in pages if item.fold < 0]
     min_score = names.index(MIN_SCORE)
@@ -176,9 +192,8 @@ def run(corpus: Path, strength: float = STRENGTH) -> Report:
         held_out = [item for item in dev if item.fold == fold]
         values = fit([item for item in pages if item.fold != fold], prior, strength)
         hits += accuracy(values, held_out, min_score) * len(held_out)
-    fitted = np.round(fit(pages, prior, strength), 1)
     return Report(accuracy(shipped, dev, min_score), accuracy(shipped, made_up, min_score, by_line=True),
-                  hits / len(dev), {name: float(value) for name, value in zip(names, fitted)})
+                  hits / len(dev), setup.fitted(strength))
 
 
 def main() -> None:

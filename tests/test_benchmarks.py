@@ -1,9 +1,13 @@
-"""The throughput benchmark's generator and its reading of `pressline run --json` (fast: no flow run)."""
+"""The benchmarks' own parts: the throughput generator and its reading of `pressline run --json`
+(no flow run), and the title weights `fields.toml` holds against the fit that sets them."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
+from benchmarks import fit_title_weights
 from benchmarks.generate import MARKER, MAX_BYTES, MIN_BYTES, generate, make_page, seed_style_templates
 from benchmarks.throughput import run_details
 from flows.pipeline import RunSummary
@@ -40,3 +44,10 @@ def test_run_figures_come_from_the_json_summary() -> None:
     assert figures["prefect_share_of_flow"] == 0.05 and figures["prefect_share_of_wall"] == 0.04
     assert figures["validate_share_of_wall"] == 0.08  # 4 CPU seconds on 2 workers over 25 s
     assert figures["stage_s"]["extract"] == 16.0 and figures["batches"] == 4
+
+
+def test_the_shipped_title_weights_are_what_the_fit_gives() -> None:
+    """`fields.toml` holds the fit's output, pasted by hand: a change to the title features, the
+    cleaner or the made-up dumps that moves the fit shows here until it is re-run and pasted."""
+    setup = fit_title_weights.problem(Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    assert setup.fitted() == pytest.approx(dict(zip(setup.names, setup.shipped.tolist())), abs=1e-6)
