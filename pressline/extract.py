@@ -78,6 +78,9 @@ class Fields:
     published_date: date | None = None
     published_at_raw: str | None = None
     published_at_tz_assumed: bool | None = None
+    updated_at: datetime | None = None
+    updated_date: date | None = None
+    updated_at_raw: str | None = None
     publisher: str | None = None
     section: str | None = None
     print_edition: str | None = None
@@ -228,7 +231,7 @@ def extract(cleaned: CleanedDocument) -> Fields:
     start = main_text_start(labels)
     title_index, title = title_line(cleaned, labels=labels, start=start)
     language = identify_language(body)
-    published = find_published(cleaned, publisher, title_index, language, labels=labels, start=start)
+    published, updated = find_stamps(cleaned, publisher, title_index, language, labels=labels, start=start)
     return Fields(
         title=title,
         subtitle=subtitle if (subtitle := cleaned.first("subtitle")) != title else None,
@@ -237,6 +240,9 @@ def extract(cleaned: CleanedDocument) -> Fields:
         published_date=published.published_date if published else None,
         published_at_raw=published.raw if published else None,
         published_at_tz_assumed=published.tz_assumed if published else None,
+        updated_at=updated.published_at if updated else None,
+        updated_date=updated.published_date if updated else None,
+        updated_at_raw=updated.raw if updated else None,
         publisher=publisher,
         section=parse_section(cleaned.first("breadcrumb")),
         print_edition=find_print_edition(cleaned),
@@ -784,30 +790,47 @@ def updates_are_published(publisher: str | None) -> bool:
 def find_published(cleaned: CleanedDocument, publisher: str | None, title_index: int | None = None,
                    language: str | None = None, *, labels: list[LineLabel] | None = None,
                    start: int | None = None) -> PublishedTime | None:
-    """The publication stamp: the first date just below the headline, else just above it.
+    """The publication stamp (`find_stamps`)."""
+    return find_stamps(cleaned, publisher, title_index, language, labels=labels, start=start)[0]
+
+
+def find_stamps(cleaned: CleanedDocument, publisher: str | None, title_index: int | None = None,
+                language: str | None = None, *, labels: list[LineLabel] | None = None,
+                start: int | None = None) -> tuple[PublishedTime | None, PublishedTime | None]:
+    """The publication stamp, and the header's last-update stamp: the first of each kind just
+    below the headline, else just above it.
 
     Dates further away belong to comments, related stories or the footer, and a stamp
-    labelled as an update is only taken when the header has no other (or the publisher's
-    stamps are labelled so, `updates_are_published`): a wrong date is worse than none. Without
-    any, a stamp labelled as the publication anywhere, else a post-meta line further down
-    (`_stamp_line_below`). A numeric date like 03/10/2023 is read day first where `reads_day_first` says so."""
+    labelled as an update is only the publication's when the header has no other (and
+    `take_lone_update` says so) or the publisher's stamps are labelled so
+    (`updates_are_published`, and then there is no separate update): a wrong date is worse
+    than none. Without a publication stamp in the header, one labelled as the publication
+    anywhere, else a post-meta line further down (`_stamp_line_below`). A numeric date like
+    03/10/2023 is read day first where `reads_day_first` says so."""
     labels = cleaned.labels if labels is None else labels
     rules = date_rules()
     stamps = _StampParser(labels, publisher, language, rules)
-    update = None
+    updates_are_publication = updates_are_published(publisher)
+    published = update = None
     for i in _header_order(labels, title_index, rules, start):
         if not _DIGIT.search(labels[i].text) or _dated_sentence(labels[i].text):
             continue
         previous = labels[i - 1].text if i else ""
         for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
+            of_publication = not labelled_update or updates_are_publication
+            if (published if of_publication else update) is not None:
+                continue  # the first stamp of each kind counts
             parsed = stamps.parse(stamp)
-            if parsed is None:
-                continue
-            if not labelled_update or updates_are_published(publisher):
-                return parsed
-            update = update or parsed
-    return (_labelled_publication(labels, stamps, rules) or (update if rules.take_lone_update else None)
-            or (None if update else _stamp_line_below(labels, stamps, rules, title_index, start)))
+            if parsed is not None and of_publication:
+                published = parsed
+            elif parsed is not None:
+                update = parsed
+        if published and (update or updates_are_publication):
+            break
+    if published is None:
+        published = (_labelled_publication(labels, stamps, rules) or (update if rules.take_lone_update else None)
+                     or (None if update else _stamp_line_below(labels, stamps, rules, title_index, start)))
+    return published, update
 
 
 def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: DateRules,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 # Bump on any change to a table below, and teach `conform` how to lift older files.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 # Fields every document-level table (articles, quarantine) carries.
@@ -34,6 +34,13 @@ _DOCUMENT_FIELDS: list[pa.Field] = [
     pa.field("published_at_raw", pa.string(), metadata={"doc": "the text the date was parsed from"}),
     pa.field("published_at_tz_assumed", pa.bool_(),
              metadata={"doc": "true when the page gave a time without zone and no publisher zone was known"}),
+    pa.field("updated_at", UTC_TIMESTAMP,
+             metadata={"doc": "last-update instant in UTC ('Updated: ...' in the header), only when the page gives "
+                              "a time; its zone is found as published_at's"}),
+    pa.field("updated_date", pa.date32(),
+             metadata={"doc": "last-update date (in the publisher's zone) whenever the header labels one; null "
+                              "where the publisher's only stamp is its publication (China Daily's 'Updated')"}),
+    pa.field("updated_at_raw", pa.string(), metadata={"doc": "the text the update date was parsed from"}),
     pa.field("publisher", pa.string(), metadata={"doc": "outlet as the text names it; null if never named"}),
     pa.field("section", pa.string(), metadata={"doc": "breadcrumb without its leading Home"}),
     pa.field("print_edition", pa.string(), metadata={"doc": "print-edition reference as printed"}),
@@ -170,7 +177,8 @@ def conform(table: pa.Table, name: str) -> pa.Table:
     Migrations so far: v1 -> v2 added articles/quarantine.duplicate_of and the inputs table;
     v2 -> v3 added source_record to articles, quarantine and rejected, runs.duplicates and the
     signatures table (e411ee0 added those while still writing v2, so a v2 file may hold them or
-    not: columns are matched by name). tests/data/warehouse-v2-* are warehouses the v2 code wrote.
+    not: columns are matched by name); v3 -> v4 added updated_at, updated_date and updated_at_raw to
+    articles and quarantine. tests/data/warehouse-v2-* are warehouses the v2 code wrote.
     """
     target = TABLES[name]
     columns = [

@@ -15,6 +15,7 @@ from pressline.extract import (
     extract,
     find_authors,
     find_published,
+    find_stamps,
     find_title,
     main_text_start,
     parse_authors,
@@ -404,6 +405,30 @@ def test_a_stamp_labelled_published_below_the_text_is_taken(footer: list[str], d
     lines = ["Rivers rise after the storm", "By Ann Lee", *BODY_LINES * 6, *footer]
     published = find_published(clean("\n\n".join(lines)), None, 0)
     assert (published.published_date if published else None) == day
+
+
+@pytest.mark.parametrize(
+    ("header", "publisher", "published", "updated"),
+    [
+        (["Published 4 March 2024, updated 6 March 2024"], None, date(2024, 3, 4), date(2024, 3, 6)),
+        (["Last updated: March 6, 2024", "Posted on March 4, 2024"], None, date(2024, 3, 4), date(2024, 3, 6)),
+        (["Last updated: March 6, 2024"], None, None, date(2024, 3, 6)),  # an update alone is not the publication
+        (["By Ann Lee", "March 3, 2024"], None, date(2024, 3, 3), None),
+        (["Updated: 2015-09-22 13:12"], "China Daily", date(2015, 9, 22), None),  # its only stamp is the publication
+    ],
+)
+def test_the_header_gives_the_publication_and_the_last_update_apart(
+        header: list[str], publisher: str | None, published: date | None, updated: date | None) -> None:
+    stamps = find_stamps(clean("\n\n".join(["Rivers rise after the storm", *header, *BODY_LINES])), publisher, 0)
+    assert [stamp.published_date if stamp else None for stamp in stamps] == [published, updated]
+
+
+def test_an_update_time_is_stored_in_utc_with_its_text() -> None:
+    lines = ["Rivers rise after the storm", "By Ann Lee – Updated Sep 9, 2025 at 1:00 PM EST", *BODY_LINES * 3]
+    fields = extract(clean("\n\n".join(lines)))
+    assert fields.published_date is None
+    assert fields.updated_at == datetime(2025, 9, 9, 18, 0, tzinfo=timezone.utc)
+    assert (fields.updated_date, fields.updated_at_raw) == (date(2025, 9, 9), "Sep 9, 2025 at 1:00 PM EST")
 
 
 CONTENTS = ["Table of contents", *(f"Part {name} of the flood" for name in

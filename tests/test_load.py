@@ -449,10 +449,11 @@ def rows_by_key(snapshot: Path, name: str) -> dict[tuple, dict]:
 
 
 @pytest.mark.parametrize("fixture", V2_WAREHOUSES, ids=lambda path: path.name)
-def test_a_warehouse_written_by_schema_v2_is_migrated_to_v3(tmp_path: Path, fixture: Path) -> None:
+def test_a_warehouse_written_by_schema_v2_is_migrated_to_the_current_version(tmp_path: Path, fixture: Path) -> None:
     """tests/data/warehouse-v2-*: written by the v2 code itself (tests/data/make_v2_warehouse.py), in the two
     shapes v2 files have (without source_record and signatures, and with them). One publish by the current
-    code lifts every file to v3: source_record null for the old rows, every old value kept, nothing lost."""
+    code lifts every file to the current version (v4): source_record and the update stamp's columns null
+    for the old rows, every old value kept, nothing lost."""
     from pressline import dedup
 
     warehouse = tmp_path / "warehouse"
@@ -474,7 +475,7 @@ def test_a_warehouse_written_by_schema_v2_is_migrated_to_v3(tmp_path: Path, fixt
     current = load.current_snapshot(warehouse)
     for path in current.rglob("*.parquet"):
         file_schema = pq.read_schema(path)
-        assert schema.file_version(file_schema) == schema.SCHEMA_VERSION == 3, path
+        assert schema.file_version(file_schema) == schema.SCHEMA_VERSION == 4, path
         assert file_schema.names == schema.TABLES[path.relative_to(current).parts[0]].names, path
     for name in schema.TABLES:
         migrated = rows_by_key(current, name)
@@ -486,6 +487,7 @@ def test_a_warehouse_written_by_schema_v2_is_migrated_to_v3(tmp_path: Path, fixt
     assert ("source_record" in old["articles"][("a-china",)]) == bool(old["signatures"])
     articles = rows_by_key(current, "articles")
     assert articles[("a-china",)]["source_record"] is None and articles[("a-new",)]["source_record"] == "line 1"
+    assert all(row[column] is None for row in articles.values() for column in ("updated_at", "updated_date"))
     if old["signatures"]:  # the warehouse knew its articles' signatures: the new exact copy is found
         assert decided == {"a-new": "a-china"}
         assert old["articles"][("a-mirror",)]["duplicate_of"] == "a-china"

@@ -24,7 +24,7 @@ EXPECTED_NAMES = {
     "doc_id_present", "doc_id_unique", "source_path_present", "content_sha256_present", "content_sha256_hex",
     "body_present", "body_min_words", "title_length", "subtitle_length",
     "published_at_not_before_1990", "published_at_not_in_future",
-    "published_date_not_before_1990", "published_date_not_in_future",
+    "published_date_not_before_1990", "published_date_not_in_future", "updated_at_in_range", "updated_date_in_range",
     "language_code", "publisher_length", "section_length",
 }
 
@@ -128,6 +128,11 @@ BAD_RECORDS = [
     pytest.param({"published_date": date(2024, 5, 3)}, ["published_date_not_in_future"], id="published_date-future"),
     pytest.param({"published_date": date(1989, 12, 31)}, ["published_date_not_before_1990"],
                  id="published_date-before-1990"),
+    pytest.param({"updated_at": NOW + timedelta(days=2)}, ["updated_at_in_range"], id="updated_at-future"),
+    pytest.param({"updated_at": datetime(1989, 12, 31, 23, 59, tzinfo=timezone.utc)}, ["updated_at_in_range"],
+                 id="updated_at-before-1990"),
+    pytest.param({"updated_date": date(2024, 5, 3)}, ["updated_date_in_range"], id="updated_date-future"),
+    pytest.param({"updated_date": date(1989, 12, 31)}, ["updated_date_in_range"], id="updated_date-before-1990"),
     pytest.param({"body": "Too short to be an article.", "word_count": 29}, ["body_min_words"], id="short-body"),
     pytest.param({"body": None, "word_count": 0}, ["body_min_words", "body_present"], id="no-body"),
     pytest.param({"content_sha256": "not-a-hash"}, ["content_sha256_hex"], id="sha-garbage"),
