@@ -651,8 +651,10 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     """A name beside the date in the date's own line, or (where `alone_ok`: below the title,
     not among the kickers and section names above it) standing alone next to a date line,
     unless that date line names someone itself (then this line is a kicker: 'Tech Talk' over
-    'Ann Lee · 2 days ago')."""
+    'Ann Lee · 2 days ago'). Such a line is short (a longer one is not searched)."""
     text = labels[i].text
+    if len(text) > MAX_BYLINE_CHARS:
+        return []
     if _undated(text) != text:
         return _names_beside_stamp(text)
     dated = [j for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)) if _is_dated(labels, j)]
@@ -672,7 +674,10 @@ def _undated(text: str) -> str:
 
 
 def _names_beside_stamp(text: str) -> list[str]:
-    """Names in a segment of a line holding a date or stamp ('Ann Lee · 2 days ago')."""
+    """Names in a segment of a line holding a date or stamp ('Ann Lee · 2 days ago'): a short
+    line (a longer one is running text, and is not searched)."""
+    if len(text) > MAX_BYLINE_CHARS:
+        return []
     undated = _undated(text)
     return _bare_segment_names(_SEGMENT_SEPARATORS.split(undated)) if undated != text else []
 
@@ -714,9 +719,11 @@ MAX_ROLE_CHARS = 80
 
 
 def _is_dated(labels: list[LineLabel], j: int) -> bool:
+    """Whether line `j` is a date line (a writer's name stands beside one): a stamp opens such a
+    line, so only its first MAX_BYLINE_CHARS are searched (a huge line costs no more)."""
     if not 0 <= j < len(labels):
         return False
-    text = labels[j].text
+    text = labels[j].text[:MAX_BYLINE_CHARS]
     return labels[j].reason == "dateline" or bool(_DIGIT.search(text) and (_DATE.search(text) or _STAMP.search(text)))
 
 
