@@ -325,6 +325,49 @@ def clean_command(
 ) -> None:
     """Show one dump with every line marked kept or removed, and the reason for each removal."""
     from pressline.clean import clean
+
+    width = 16
+    for label in clean(_read_one(file)).labels:
+        if label.kept:
+            console.print(f"[green]{'keep':<{width}}[/]  {label.line_no:>4}  {escape(label.text)}", soft_wrap=True)
+        else:
+            console.print(f"[red]{label.reason:<{width}}[/]  {label.line_no:>4}  [dim]{escape(label.text)}[/]",
+                          soft_wrap=True)
+
+
+@app.command("extract")
+def extract_command(
+    file: Path = typer.Argument(..., help="One dump (.txt or .txt.gz; the first record of a JSONL/WARC file)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the fields as one JSON object, the body included."),
+) -> None:
+    """Show the fields extracted from one dump (title, authors, dates, publisher, ...), as a run of it alone writes them."""
+    from dataclasses import asdict
+
+    from pressline.clean import clean
+    from pressline.extract import extract
+
+    fields = asdict(extract(clean(_read_one(file))))
+    if as_json:
+        typer.echo(json.dumps(fields, default=lambda stamp: stamp.isoformat(), ensure_ascii=False))
+        return
+    body = fields.pop("body")
+    table = Table(show_header=False, box=None)
+    for name, value in fields.items():
+        if value in (None, []):
+            table.add_row(name, "[dim]none[/]")
+        else:
+            table.add_row(name, escape("; ".join(value) if isinstance(value, list)
+                                       else value.isoformat() if hasattr(value, "isoformat") else str(value)))
+    table.add_row("body", escape(body[:BODY_PREVIEW] + ("..." if len(body) > BODY_PREVIEW else "")))
+    console.print(table)
+
+
+# Characters of the body `pressline extract` shows (all of it with --json).
+BODY_PREVIEW = 300
+
+
+def _read_one(file: Path) -> str:
+    """The decoded text of one dump, or a one-line error and exit 2."""
     from pressline.ingest import Document, Source, read_source
 
     if not file.is_file():
@@ -332,13 +375,7 @@ def clean_command(
     outcome = read_source(Source(file, file.name), datetime.now(timezone.utc))
     if not isinstance(outcome, Document):
         _fail(f"'{file}': {outcome.error}")
-    width = 16
-    for label in clean(outcome.text).labels:
-        if label.kept:
-            console.print(f"[green]{'keep':<{width}}[/]  {label.line_no:>4}  {escape(label.text)}", soft_wrap=True)
-        else:
-            console.print(f"[red]{label.reason:<{width}}[/]  {label.line_no:>4}  [dim]{escape(label.text)}[/]",
-                          soft_wrap=True)
+    return outcome.text
 
 
 @app.command("schema")

@@ -1,6 +1,7 @@
-"""The CLI: clear one-line errors, helpful --help, the clean debugging view, and a real run."""
+"""The CLI: clear one-line errors, helpful --help, the clean and extract views of one dump, and a real run."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -213,9 +214,27 @@ def test_clean_marks_every_line(tmp_path: Path) -> None:
     assert "share_widget" in result.output and "keep" in result.output and "view_counter" in result.output
 
 
-def test_clean_on_a_missing_file(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["clean", str(tmp_path / "missing.txt")])
+def test_extract_shows_the_fields_of_one_dump() -> None:
+    result = runner.invoke(app, ["extract", str(RAW / "000_6182cfd0a0125c9f.txt")])
+    assert result.exit_code == 0
+    assert "Cao Yin" in result.output and "2015-09-22T05:12:00+00:00" in result.output
+    assert "China Daily USA 09/22/2015 page16" in result.output
+
+
+def test_extract_as_json_is_the_record_with_its_body() -> None:
+    result = runner.invoke(app, ["extract", "--json", str(RAW / "000_6182cfd0a0125c9f.txt")])
+    fields = json.loads(result.output)
+    assert fields["title"] == "Experts: Cooperation best option to quell cyber disputes"
+    assert (fields["published_at"], fields["published_date"], fields["updated_date"]) == (
+        "2015-09-22T05:12:00+00:00", "2015-09-22", None)
+    assert fields["authors"] == ["Cao Yin"] and fields["body"].startswith("Consensus and cooperation")
+
+
+@pytest.mark.parametrize("command", ["clean", "extract"])
+def test_one_dump_commands_on_a_missing_file(tmp_path: Path, command: str) -> None:
+    result = runner.invoke(app, [command, str(tmp_path / "missing.txt")])
     assert result.exit_code == 2 and "not a file" in result.output
+
 
 
 def test_pressline_run_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
