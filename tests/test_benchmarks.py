@@ -46,8 +46,12 @@ def test_run_figures_come_from_the_json_summary() -> None:
     assert figures["stage_s"]["extract"] == 16.0 and figures["batches"] == 4
 
 
+DEV_CORPUS = Path("/work/shared/corpus")  # the dev pages the weights are fitted on, when present
+
+
+@pytest.mark.skipif(not (DEV_CORPUS / "dev" / "gold.jsonl").is_file(), reason="dev corpus not available here")
 def test_the_shipped_title_weights_are_what_the_fit_gives() -> None:
     """`fields.toml` holds the fit's output, pasted by hand: a change to the title features, the
     cleaner or the made-up dumps that moves the fit shows here until it is re-run and pasted."""
-    setup = fit_title_weights.problem(Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    setup = fit_title_weights.problem(DEV_CORPUS)
     assert setup.fitted() == pytest.approx(dict(zip(setup.names, setup.shipped.tolist())), abs=1e-6)
