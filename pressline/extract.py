@@ -857,13 +857,10 @@ def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: Date
         if not match:
             continue
         if (labels[i].reason in rules.not_page_reasons or len(text) > rules.stamp_line_chars
-                or not _LINE_OPENING.match(_LIST_MARKS.sub("", text[:match.start()]))):
+                or not _LINE_OPENING.match(text[:match.start()])):
             return None
         return stamps.parse(text[match.start():match.end() + LABEL_CHARS])
     return None
-
-
-_LIST_MARKS = re.compile(r"^[*#•\-\s]+")
 
 
 def _dated_sentence(text: str) -> bool:
