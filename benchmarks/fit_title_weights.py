@@ -93,7 +93,7 @@ def page(cleaned: CleanedDocument, rules: TitleRules, names: list[str], gold: st
     for i in range(header.low, header.high):
         if _title_score(header, i, unit[ALONE]) is not None:
             rows.append([0.0 if name in (ALONE, MIN_SCORE) else _title_score(header, i, unit[name]) for name in names])
-            texts.append(header.without_site_name(labels[i].text))
+            texts.append(header.title_text(i))
             above_text.append(i < start)
     same_text = np.array([(text is None) if gold is None else (text is not None and _norm(text) == _norm(gold))
                           for text in texts])

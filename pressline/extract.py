@@ -276,6 +276,8 @@ _LIST_ITEM_TEXT = re.compile(r"^(?:[-–—*•·+▪►o]|\d{1,2}[.)])[ \t\u00a
 # a separator, and each way of splitting them was tried (quadratic in a run of spaces).
 _CRUMB_TAIL = re.compile(r"[/>»›|][ \t]*([^\n/>»›| \t][^\n/>»›|]*)$", re.MULTILINE)
 _SUFFIX_SEPARATOR = re.compile(r"\s(?:[|–—:·»-]|::)\s")
+# What ends a leading site or section name in a page <title> ('Ann's Blog: ', 'Blog | ').
+_PREFIX_SEPARATOR = re.compile(r"(?:\s(?:[|·»-]|::)|:)\s$")
 _LINK_ARROWS = (">", "›", "→", "»")
 _DIGIT = re.compile(r"\d")
 _TITLE_WORD = re.compile(r"\w{4,}")
@@ -308,7 +310,20 @@ def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *, lab
         score = _title_score(header, i, rules)
         if score is not None and score > best_score:
             best, best_index, best_score = labels[i].text, i, score
-    return best_index, header.without_site_name(best) if best else None
+    if best_index is not None:
+        return best_index, header.title_text(best_index)
+    return None, header.without_site_name(best) if best else None
+
+
+def _page_title_spelling(title: str, first_line: str) -> str:
+    """`title` as the page <title> on the dump's first line spells it, when the two differ only in
+    their quotes ('Don’t' in the headline, "Don't" in the <title>): the gold, like a page's
+    metadata, keeps the <title>'s spelling where the text renders it typographically."""
+    plain = title.translate(_QUOTES)
+    if plain != title and plain in first_line \
+            and _is_page_title_part(_plain_typography(first_line.lower()), _plain_typography(title.lower())):
+        return plain
+    return title
 
 
 def title_header(labels: list[LineLabel], rules: TitleRules, start: int) -> _Header:
@@ -332,7 +347,7 @@ class _Header:
                            if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
         self.body_words = {word.lower() for label in labels[start:start + 3]
                            for word in _TITLE_WORD.findall(label.text)}
-        self.page_title = _plain_dashes(labels[0].text.lower())
+        self.page_title = _plain_typography(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)
         self.names = {i for i in range(low, high) if self.words[i] <= MAX_BARE_NAME_WORDS
@@ -358,6 +373,10 @@ class _Header:
     @cached_property
     def lines(self) -> frozenset[str]:
         return frozenset(label.text.lower() for label in self.labels)
+
+    def title_text(self, i: int) -> str:
+        """The title line `i` gives: without its site name, spelled as the page <title> spells it."""
+        return _page_title_spelling(self.without_site_name(self.labels[i].text), self.labels[0].text)
 
     def without_site_name(self, title: str) -> str:
         return strip_site_name(title, self.lines, self.texts) if _SITE_SEPARATOR.search(title) else title
@@ -430,7 +449,7 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     weight = rules.weights
     lower = text.lower()
     score = weight["block_head"] * (i in header.heads) - weight["text_above"] * above
-    if i and _is_page_title_part(header.page_title, _plain_dashes(lower)):
+    if i and _is_page_title_part(header.page_title, _plain_typography(lower)):
         score += weight["page_title"]
     if lower in header.echoes:
         score += weight["breadcrumb_tail"]
@@ -477,20 +496,34 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     return score
 
 
-def _plain_dashes(text: str) -> str:
-    """En and em dashes as hyphens: a page <title> and its headline often differ only so."""
-    return text.translate(_DASHES)
+def _plain_typography(text: str) -> str:
+    """En and em dashes as hyphens, curly quotes as straight ones: a page <title> and its
+    headline often differ only so."""
+    return text.translate(_DASHES).translate(_QUOTES)
 
 
 _DASHES = str.maketrans("–—", "--")
+_QUOTES = str.maketrans("‘’‚“”„", "'''\"\"\"")
 
 
 def _is_page_title_part(page_title: str, lower: str) -> bool:
     """Whether `lower` is the dump's first line, or its part before a site-name separator
-    (the part after it is the site's name, which a header line often repeats)."""
+    (the part after it is the site's name, which a header line often repeats), or its part
+    after a leading site name (`_is_page_title_tail`)."""
     if page_title == lower:
         return True
-    return page_title.startswith(lower) and bool(_SUFFIX_SEPARATOR.match(page_title, len(lower)))
+    if page_title.startswith(lower) and _SUFFIX_SEPARATOR.match(page_title, len(lower)):
+        return True
+    return _is_page_title_tail(page_title, lower)
+
+
+def _is_page_title_tail(page_title: str, lower: str) -> bool:
+    """Whether `lower` ends the page <title> after a separator and a shorter head: a blog's or
+    section's name put first ('Ann's Blog: Headline', 'Blog | Headline')."""
+    if len(lower) >= len(page_title) or not page_title.endswith(lower):
+        return False
+    head = page_title[:len(page_title) - len(lower)]
+    return bool(_PREFIX_SEPARATOR.search(head)) and word_count(head) < word_count(lower)
 
 
 def _is_byline_or_date(label: LineLabel) -> bool:

@@ -345,6 +345,36 @@ def test_the_title_is_the_header_line_not_its_copy_below_the_text() -> None:
     assert title_line(clean("\n\n".join(lines))) == (0, "Rivers rise after the storm")
 
 
+@pytest.mark.parametrize(
+    ("header", "title"),
+    [
+        (["Why Rivers Don't Wait - Valley Post", "Menu", "Why Rivers Don’t Wait", "By Ann Lee", "March 3, 2024"],
+         "Why Rivers Don't Wait"),  # the <title>'s straight quote, not the headline's curly one
+        (["Menu", "Why Rivers Don’t Wait", "By Ann Lee", "March 3, 2024"], "Why Rivers Don’t Wait"),
+        (["Why Rivers Don't Wait – Valley Post", "Menu", "Why Rivers Don’t Wait — A Report", "By Ann Lee"],
+         "Why Rivers Don’t Wait — A Report"),  # not a part of the <title>: as the headline spells it
+    ],
+)
+def test_the_title_is_spelled_as_the_page_title_when_only_its_quotes_differ(header: list[str], title: str) -> None:
+    assert find_title(clean("\n\n".join(header + BODY_LINES))) == title
+
+
+@pytest.mark.parametrize(
+    ("first", "line", "value"),
+    [
+        ("Ann's Notes: Rivers rise after the storm", "Rivers rise after the storm", 1.0),
+        ("Blog | Rivers rise after the storm", "Rivers rise after the storm", 1.0),
+        ("Rivers rise after the storm - Valley Post", "Rivers rise after the storm", 1.0),
+        ("Rivers rise after the storm - Valley Post", "Valley Post News", 0.0),  # a site name after the headline
+        ("Rivers rise after the storm: Valley Post", "Valley Post", 0.0),
+        ("Rivers rise after the storm", "after the storm", 0.0),  # no separator before it
+    ],
+)
+def test_a_line_that_ends_the_page_title_after_a_site_name_is_its_part(first: str, line: str, value: float) -> None:
+    features = title_feature([first, "Menu", line, "By Ann Lee", "March 3, 2024", *BODY_LINES], "page_title")
+    assert features[line] == value
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_find_title_never_raises(text: str) -> None:
