@@ -280,6 +280,9 @@ _SUFFIX_SEPARATOR = re.compile(r"\s(?:[|–—:·»-]|::)\s")
 _PREFIX_SEPARATOR = re.compile(r"(?:\s(?:[|·»-]|::)|:)\s$")
 _LINK_ARROWS = (">", "›", "→", "»")
 _DIGIT = re.compile(r"\d")
+# A picture credit without the word, alone or ending a caption: 'Ann Lee/Valley Post',
+# 'Travnikov/Shutterstock', 'The mayor at the bridge - Ann Lee/Valley Post'.
+_SLASH_CREDIT = re.compile(r"(?:^|\s[-–—|]\s)[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}/[A-Z][\w.'’&-]*(?: [A-Z][\w.'’&-]*){0,3}$")
 _TITLE_WORD = re.compile(r"\w{4,}")
 _HEADER_REASONS = frozenset({"byline", "dateline"})
 # Labels the cleaner gives header lines no rule matched.
@@ -352,6 +355,14 @@ class _Header:
         self.heads = self._block_heads(low, high)
         self.names = {i for i in range(low, high) if self.words[i] <= MAX_BARE_NAME_WORDS
                       and (_bare_names(labels, i, True) or _is_role(labels, i))}
+        self.under_headline = {i for i in range(low + 1, high) if self._headline_shaped(i - 1)}
+
+    def _headline_shaped(self, i: int) -> bool:
+        """Whether line `i` looks like a headline: a free line, not the text's, of 4 words or more,
+        no sentence and no date. The line right under such a line is its standfirst or kicker."""
+        label = self.labels[i]
+        return (label.reason in _FREE_REASONS and not label.kept and self.words[i] >= 4
+                and not label.text.endswith(".") and not self.dated[i])
 
     def _block_heads(self, low: int, high: int) -> set[int]:
         """Top lines of the short runs of free lines right above a byline or date: a headline,
@@ -487,7 +498,9 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
         score += weight["credit"]
     if i in header.names:
         score += weight["bare_name"]
-    if rules.photo_credit.search(lower):
+    if i in header.under_headline:
+        score += weight["under_headline"]
+    if rules.photo_credit.search(lower) or _SLASH_CREDIT.search(text):
         score += weight["photo_credit"]
     if long_words := _TITLE_WORD.findall(text):
         score += weight["title_case"] * sum(word[0].isupper() for word in long_words) / len(long_words)

@@ -326,6 +326,16 @@ def title_feature(lines: list[str], name: str) -> dict[str, float | None]:
         (["Rivers rise after the storm", "March 3, 2024", BODY_LINES[0], "What the towns do next"], "kept",
          "What the towns do next", 1.0),
         (["Rivers rise after the storm", "March 3, 2024"], "kept", "Rivers rise after the storm", 0.0),
+        (["Rivers rise after the storm", "Michael Hall/Valley Post", "March 3, 2024"], "photo_credit",
+         "Michael Hall/Valley Post", 1.0),
+        (["Rivers rise after the storm", "The mayor at the old bridge - Ann Lee/Valley Post", "March 3, 2024"],
+         "photo_credit", "The mayor at the old bridge - Ann Lee/Valley Post", 1.0),
+        (["Rivers rise after the storm", "Towns brace for more rain this week", "March 3, 2024"], "under_headline",
+         "Towns brace for more rain this week", 1.0),
+        (["Rivers rise after the storm", "Towns brace for more rain this week", "March 3, 2024"], "under_headline",
+         "Rivers rise after the storm", 0.0),
+        (["Menu", "News", "Rivers rise after the storm", "March 3, 2024"], "under_headline",
+         "Rivers rise after the storm", 0.0),  # under a menu item, not a headline
     ],
 )
 def test_title_features_on_made_up_headers(header: list[str], name: str, line: str, value: float) -> None:
