@@ -434,8 +434,11 @@ def strip_site_name(title: str, lines: frozenset[str], texts: tuple[str, ...] = 
 
 def _named_in(segment: str, rest: str, texts: tuple[str, ...]) -> bool:
     """Whether `segment` (case as written) occurs in a line that is not a copy of the title,
-    told by the title's other part `rest`: a site names itself in credits, footers and notes."""
-    return bool(segment) and any(segment in text and rest not in text for text in texts)
+    told by the title's other part `rest` in any case and typography (a page <title> often writes
+    the headline in other capitals: 'How to replace brake pads'): a site names itself in credits,
+    footers and notes."""
+    plain = _plain_typography(rest.lower())
+    return bool(segment) and any(segment in text and plain not in _plain_typography(text.lower()) for text in texts)
 
 
 def _title_echoes(labels: list[LineLabel]) -> frozenset[str]:

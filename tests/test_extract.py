@@ -260,6 +260,8 @@ def test_strip_site_name(line: str, others: set[str], title: str) -> None:
         ("Rivers rise after storm - The Valley Post", ("Photo: Ann Lee/The Valley Post",), "Rivers rise after storm"),
         ("Rivers rise after storm - Towns brace", ("Rivers rise after storm - Towns brace",),
          "Rivers rise after storm - Towns brace"),  # only copies of the title name it
+        ("How To Fix Brakes – From a Mechanic", ("How to fix brakes - From a Mechanic",),
+         "How To Fix Brakes – From a Mechanic"),  # a copy in other capitals and dashes is a copy
         ("Raspberry Pi 3 - the credit card sized computer", ("The Raspberry Pi 3 has four cores",),
          "Raspberry Pi 3 - the credit card sized computer"),  # a leading segment is the subject
         ("Gym workouts - Strength Training", ("strength training helps",), "Gym workouts - Strength Training"),
