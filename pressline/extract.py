@@ -318,6 +318,23 @@ def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *, lab
     return None, header.without_site_name(best) if best else None
 
 
+def _without_leading_date(title: str) -> str:
+    """`title` without a date glued before it ('Dec 18 2025 Preparing a transition'): a blog's
+    post line puts the stamp first. A date ending in a colon or a comma opens the headline's own
+    words ('May 3, 1990: the day ...'); without a capital after it, or with one word, the rest is
+    no headline."""
+    match = _DATE.match(title) if title[:1].isalnum() and _DIGIT.search(title) else None
+    if match is None or not _DATE_THEN_HEADLINE.match(title, match.end()):
+        return title
+    rest = title[match.end():].strip()
+    return rest if word_count(rest) >= 2 else title
+
+
+# After a leading date: white space, then a capitalised word (`(?<!\s)`: tried from the start of a
+# white-space run only, so a search is not quadratic in a long run).
+_DATE_THEN_HEADLINE = re.compile(r"(?<!\s)\s+[A-ZÀ-Þ]")
+
+
 def _page_title_spelling(title: str, first_line: str) -> str:
     """`title` as the page <title> on the dump's first line spells it, when the two differ only in
     their quotes ('Don’t' in the headline, "Don't" in the <title>): the gold, like a page's
@@ -386,8 +403,10 @@ class _Header:
         return frozenset(label.text.lower() for label in self.labels)
 
     def title_text(self, i: int) -> str:
-        """The title line `i` gives: without its site name, spelled as the page <title> spells it."""
-        return _page_title_spelling(self.without_site_name(self.labels[i].text), self.labels[0].text)
+        """The title line `i` gives: without its site name or a leading date, spelled as the page
+        <title> spells it."""
+        title = _without_leading_date(self.without_site_name(self.labels[i].text))
+        return _page_title_spelling(title, self.labels[0].text)
 
     def without_site_name(self, title: str) -> str:
         return strip_site_name(title, self.lines, self.texts) if _SITE_SEPARATOR.search(title) else title

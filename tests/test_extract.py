@@ -372,6 +372,18 @@ def test_the_title_is_spelled_as_the_page_title_when_only_its_quotes_differ(head
 
 
 @pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Dec 18 2025 Preparing the river report", "Preparing the river report"),  # a post line: stamp first
+        ("March 3, 2024: the day the river rose", "March 3, 2024: the day the river rose"),
+        ("March 3, 2024 Report", "March 3, 2024 Report"),  # one word is no headline
+    ],
+)
+def test_a_date_glued_before_the_headline_is_not_part_of_it(line: str, title: str) -> None:
+    assert find_title(clean("\n\n".join(["Menu", line, *BODY_LINES]))) == title
+
+
+@pytest.mark.parametrize(
     ("first", "line", "value"),
     [
         ("Ann's Notes: Rivers rise after the storm", "Rivers rise after the storm", 1.0),
