@@ -548,7 +548,24 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
             or _handle(labels, i)
         if names:
             return names
-    return _signature(labels, title_index) or _page_byline(labels)
+    return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels)
+
+
+def _header_name(labels: list[LineLabel], title_index: int | None, order: list[int]) -> list[str]:
+    """The first header line (in `order`, nearest the title first; with a title, only the lines
+    where its stamp is looked for) that is only a person's name opening with a known given name
+    (`_known_name`), with no date beside it: a writer's name under the headline, or over it in a
+    header block that has the date above the headline too (else a name over the headline is a
+    kicker naming its subject: 'Kate Moss')."""
+    rules = date_rules()
+    dated_above = title_index is not None and any(
+        _is_dated(labels, j) for j in range(title_index - rules.lines_before, title_index))
+    for i in order:
+        near = title_index is None or title_index < i <= title_index + rules.lines_after \
+            or dated_above and title_index - rules.lines_before <= i < title_index
+        if near and (name := _known_name(labels[i].text, alone=False)):
+            return [name]
+    return []
 
 
 def _handle(labels: list[LineLabel], i: int) -> list[str]:
@@ -683,13 +700,47 @@ def _names_beside_stamp(text: str) -> list[str]:
 
 
 def _bare_segment_names(segments: list[str]) -> list[str]:
-    """The names of the first segment that holds only names shaped like a person's."""
+    """The names of the first segment that holds only names shaped like a person's (or one known
+    first name: 'Susan · May 3, 2024')."""
     not_name = author_rules().not_name_word
     for segment in segments:
         names = parse_authors(segment)
-        if names and all(_BARE_NAME.match(name) and not not_name.search(name) for name in names):
+        if names and all(_BARE_NAME.match(name) and not not_name.search(name) or _known_name(name, alone=True)
+                         for name in names):
             return names
     return []
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Lower-cased given names of `names.toml`: what tells 'Lisa Pham' from 'Privacy Policy'."""
+    return frozenset(rules_data.load("names")["given"])
+
+
+def _known_name(text: str, alone: bool) -> str | None:
+    """`text` (without a list mark) when it is only a person's name that opens with a known given
+    name, an initial or a title ('Lisa Pham', 'LEONARDO GARCIA', 'J. Smith', 'Dr. Allen'), or,
+    where `alone`, a lone known first name ('Susan'); else None. Capitalised runs without such an
+    opening are headings, menu items and company names as often as people."""
+    name = " ".join(_LIST_MARK.sub("", text).split()).strip(" .,:")
+    if not name or len(name) > MAX_NAME_CHARS:
+        return None
+    shaped = name.title() if name.isupper() else name
+    titled = _HONORIFIC.match(shaped)
+    rest = shaped[titled.end():] if titled else shaped
+    rules = author_rules()
+    if not rest or rules.not_name_word.search(rest) or rest.lower() in rules.not_people:
+        return None
+    first = rest.split()[0]
+    if " " in rest:
+        known = _BARE_NAME.match(rest) and (titled or _INITIAL.match(first) or first.lower() in given_names())
+    else:
+        known = _SIGNATURE.match(rest) and (titled or alone and rest.lower() in given_names())
+    return name if known else None
+
+
+# A name is short; a longer line is not looked at.
+MAX_NAME_CHARS = 60
 
 
 _SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
@@ -700,8 +751,11 @@ _STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bag
 # "Tom McDevitt"), none of them a month or one of `not_name_words`.
 _NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
 _NAME_PARTICLES = "van|von|de|da|der|del|du|le|la|bin|al"
-_BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?"
+_HONORIFIC_WORD = r"(?:Dr|Mr|Mrs|Ms|Prof)\.?"
+_BARE_NAME = re.compile(rf"^(?:{_HONORIFIC_WORD}\s)?"
                         rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
+_HONORIFIC = re.compile(rf"^{_HONORIFIC_WORD}\s+")
+_INITIAL = re.compile(r"^[A-ZÀ-Þ]\.$")
 # A line naming only the writers is short: each name (plus maybe a role) has at most this many words.
 MAX_BARE_NAME_WORDS = 6
 

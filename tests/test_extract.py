@@ -517,6 +517,15 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Tom Hall", "Senior Editor", "Rivers rise after the storm"], []),
         (["Rivers rise after the storm", "Valley Weather", "By Tom Hall March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Written By", "Mar 3, 2024"], []),
+        # a name with no 'By' and no date beside it: taken when it opens with a known given name
+        (["Rivers rise after the storm", "Petra Novak", "Share"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Harbour Lights", "Share"], []),
+        (["Rivers rise after the storm", "* PETRA NOVAK", "* Mar 3, 2024"], ["PETRA NOVAK"]),
+        (["Rivers rise after the storm", "Dr. Okafor", "Jan 4"], ["Dr. Okafor"]),
+        (["Petra Novak", "Follow", "Mar 3, 2024 · 8 min read", "Rivers rise after the storm"], ["Petra Novak"]),
+        # one known first name beside the date in its line; another lone word there is no name
+        (["Rivers rise after the storm", "Susan March 3, 2024 0 Comments"], ["Susan"]),
+        (["Rivers rise after the storm", "Harbour March 3, 2024 0 Comments"], []),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
