@@ -548,7 +548,29 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
             or _handle(labels, i)
         if names:
             return names
-    return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels)
+    return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
+        or _site_owner(cleaned)
+
+
+def _site_owner(cleaned: CleanedDocument) -> list[str]:
+    """The person a personal site is named after, when the page credits nobody else: the first or
+    last part of the dump's first line beside a site-name separator (a page <title>: 'Go ahead,
+    self-host Postgres | Ann Lee'), or a copyright holder ('© 2025 Ann Lee'), that is a person's
+    name opening with a known given name (`_known_name`) and holding two name words. (A first line
+    that is a name alone is as often a kicker over the headline or an author box as a site header.)"""
+    labels = cleaned.labels
+    first = labels[0].text if labels else ""
+    parts = _SITE_SEPARATOR.split(first)[::2] if len(first) <= MAX_BYLINE_CHARS else []
+    for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + _copyright_holders(cleaned):
+        name = _known_name(candidate, alone=False)
+        if name and len(_OWNER_NAME_WORD.findall(name)) == 2:
+            return [name]
+    return []
+
+
+# The words of a site owner's name besides initials and particles: a first name and a surname
+# (a third, 'Ava Community Energy', is as often a firm's).
+_OWNER_NAME_WORD = re.compile(r"(?<!\S)[A-ZÀ-Þ][^\s.]+(?=\s|$)")
 
 
 def _header_name(labels: list[LineLabel], title_index: int | None, order: list[int]) -> list[str]:
@@ -729,8 +751,8 @@ def _known_name(text: str, alone: bool) -> str | None:
     titled = _HONORIFIC.match(shaped)
     rest = shaped[titled.end():] if titled else shaped
     rules = author_rules()
-    if not rest or rules.not_name_word.search(rest) or rest.lower() in rules.not_people:
-        return None
+    if not rest or rules.not_name_word.search(rest) or rules.role.search(rest) or rest.lower() in rules.not_people:
+        return None  # 'Virginia Spine Institute', 'Maria Lopez Realty Group' name a firm
     first = rest.split()[0]
     if " " in rest:
         known = _BARE_NAME.match(rest) and (titled or _INITIAL.match(first) or first.lower() in given_names())
@@ -791,16 +813,24 @@ def find_publisher(cleaned: CleanedDocument) -> str | None:
         match = _PRINT_OUTLET.match(line)
         if match and match.group("outlet").strip():
             return match.group("outlet").strip()
-    for line in cleaned.with_reason("copyright"):
-        match = _COPYRIGHT_HOLDER.match(" ".join(line.split())[:MAX_COPYRIGHT_CHARS])
-        holder = match.group("holder").strip(" ,") if match else ""
-        if holder and not holder[0].isdigit() and len(holder.split()) <= 6:
-            return holder
+    for holder in _copyright_holders(cleaned)[:1]:
+        return holder
     for line in cleaned.with_reason("navigation")[:1]:
         known = _known_publisher_prefix(line)
         if known:
             return known
     return None
+
+
+def _copyright_holders(cleaned: CleanedDocument) -> list[str]:
+    """Who the copyright lines name, in page order ('© 2024 Valley Post. All rights reserved.')."""
+    holders = []
+    for line in cleaned.with_reason("copyright"):
+        match = _COPYRIGHT_HOLDER.match(" ".join(line.split())[:MAX_COPYRIGHT_CHARS])
+        holder = match.group("holder").strip(" ,") if match else ""
+        if holder and not holder[0].isdigit() and len(holder.split()) <= 6:
+            holders.append(holder)
+    return holders
 
 
 def _outlet_from_byline(byline: str) -> str | None:

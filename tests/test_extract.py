@@ -549,6 +549,23 @@ def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[s
     assert find_authors(clean("\n\n".join(lines)), 0) == authors
 
 
+@pytest.mark.parametrize(
+    ("first", "footer", "authors"),
+    [
+        ("Rivers rise after the storm | Petra Novak", [], ["Petra Novak"]),  # a personal site's <title>
+        ("Petra Novak", [], []),  # a name alone over the headline: a kicker as often as a site header
+        ("Rivers rise after the storm | Harbour Lights", [], []),
+        ("Rivers rise after the storm | Ava Community Energy", [], []),  # a third name word: a firm's
+        ("Rivers rise after the storm | Petra Novak Institute", [], []),
+        ("Weather notes", ["© 2025 Petra Novak. All rights reserved."], ["Petra Novak"]),
+        ("Weather notes", ["© 2025 Valley Post. All rights reserved."], []),
+    ],
+)
+def test_a_personal_site_names_its_writer(first: str, footer: list[str], authors: list[str]) -> None:
+    lines = [first, "Rivers rise after the storm", "March 3, 2024", *BODY_LINES * 6, *footer]
+    assert find_authors(clean("\n\n".join(lines)), 1) == authors
+
+
 def test_the_title_line_is_not_read_as_its_own_byline() -> None:
     cleaned = clean("\n\n".join(["Kate Moss", "March 3, 2024", *BODY_LINES]))
     assert find_authors(cleaned, 0) == []
