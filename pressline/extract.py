@@ -141,7 +141,7 @@ def author_rules() -> AuthorRules:
         re.compile(rf"^(?:{_LIST_MARK.pattern[1:]})?(?:{prefixes})(?:\s*[:：]|\s|$)", re.IGNORECASE | re.MULTILINE),
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
         re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
-        re.compile(rf"[|•·⋅()（/@\d—–]|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
+        re.compile(rf"[|•·⋅●▪()（/@\d—–]|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
@@ -585,9 +585,26 @@ def _header_name(labels: list[LineLabel], title_index: int | None, order: list[i
     for i in order:
         near = title_index is None or title_index < i <= title_index + rules.lines_after \
             or dated_above and title_index - rules.lines_before <= i < title_index
-        if near and (name := _known_name(labels[i].text, alone=False)):
-            return [name]
+        if near and (names := _header_line_names(labels[i].text)):
+            return names
     return []
+
+
+def _header_line_names(text: str) -> list[str]:
+    """The names of a line holding only names, maybe with a short job title after them ('Ann Lee
+    Founder at Acme', 'Ann Lee and Raj Patel | Guest Columnists'), when the first opens with a
+    known given name (`_known_name`) and the others are shaped like a person's (a line going on
+    otherwise is a list item or a caption: 'Ann Lee – Type & Expression (Instructor: ...)')."""
+    names = parse_authors(text) if len(text) <= MAX_BYLINE_CHARS else []
+    rules = author_rules()
+    if not names or not _known_name(names[0], alone=False) or not all(
+            _BARE_NAME.match(name) and not rules.not_name_word.search(name) for name in names[1:]):
+        return []
+    rest = _LIST_MARK.sub("", text)
+    for name in names:
+        rest = rest.replace(name, " ", 1)
+    rest = _NAME_SEPARATORS.sub(" ", rest).strip(" |•·-–—,.:")
+    return names if not rest or word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
 
 
 def _handle(labels: list[LineLabel], i: int) -> list[str]:
@@ -722,15 +739,18 @@ def _names_beside_stamp(text: str) -> list[str]:
 
 
 def _bare_segment_names(segments: list[str]) -> list[str]:
-    """The names of the first segment that holds only names shaped like a person's (or one known
-    first name: 'Susan · May 3, 2024')."""
+    """The names of the first segment that holds only names opening with a known given name
+    (`_known_name`; one alone too: 'Susan · May 3, 2024'), else of the first that holds only names
+    shaped like a person's ('Friday Philosophy • David Gordon' is a column's name, then the writer's)."""
     not_name = author_rules().not_name_word
+    shaped = []
     for segment in segments:
         names = parse_authors(segment)
-        if names and all(_BARE_NAME.match(name) and not not_name.search(name) or _known_name(name, alone=True)
-                         for name in names):
+        if names and all(_known_name(name, alone=True) for name in names):
             return names
-    return []
+        if names and not shaped and all(_BARE_NAME.match(name) and not not_name.search(name) for name in names):
+            shaped = names
+    return shaped
 
 
 @cache
@@ -765,7 +785,7 @@ def _known_name(text: str, alone: bool) -> str | None:
 MAX_NAME_CHARS = 60
 
 
-_SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
+_SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅●▪/]\s|\s[-–—]\s")
 # Stamps a byline sits beside besides a full date: a time, a reading time, a relative or short date.
 _STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bago\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2}}"
                     rf"|(?-i:\b\d{{1,2}}\s?[hd]\b)|\b{rules_data.fragment('MONTH')}\s\d{{1,2}}\b", re.IGNORECASE)

@@ -526,6 +526,11 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         # one known first name beside the date in its line; another lone word there is no name
         (["Rivers rise after the storm", "Susan March 3, 2024 0 Comments"], ["Susan"]),
         (["Rivers rise after the storm", "Harbour March 3, 2024 0 Comments"], []),
+        (["Rivers rise after the storm", "Petra Novak Founder at Acme"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Petra Novak and Raj Patel | Guest Columnists"], ["Petra Novak", "Raj Patel"]),
+        (["Rivers rise after the storm", "* Petra Novak – Type & Expression (Instructor: Tom Hall)"], []),
+        (["Rivers rise after the storm", "by Petra Novak ● March 3, 2024 ● 6 min read"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "12/19/2025 • Friday Philosophy • Petra Novak"], ["Petra Novak"]),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
