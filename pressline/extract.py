@@ -549,7 +549,33 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         if names:
             return names
     return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
-        or _site_owner(cleaned)
+        or _bio_box(labels) or _site_owner(cleaned)
+
+
+def _bio_box(labels: list[LineLabel]) -> list[str]:
+    """The name over an author box anywhere on the page: a line naming one person with a known
+    given name (`_known_name`: 'Ann Lee', 'About Ann', 'Meet Ann Lee') with, in the next lines, a
+    bio opening with that name ('Ann is a growth analyst ...', 'Ann Lee writes about ...'). Blogs
+    put it under the text; the bio is what says the name is the writer's, not a heading's
+    ('Apache Spark' over 'Apache Spark is ...') or a quoted source's."""
+    for i, label in enumerate(labels):
+        about = _ABOUT.match(label.text)
+        text = label.text[about.end():] if about else label.text
+        if len(text) > MAX_NAME_CHARS or not _known_name(text, alone=bool(about)) \
+                or len(_OWNER_NAME_WORD.findall(text)) > 2:
+            continue  # a third name word: 'Jack Brooks Park is ...' is a place's entry
+        first = text.split()[0]
+        for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)):
+            if _BIO_START.match(labels[j].text) and labels[j].text.startswith((first + " ", text + " ")):
+                return [text]
+    return []
+
+
+_ABOUT = re.compile(r"^(?:About|Meet)\s+(?:the\s+author:?\s+)?")
+# A bio opens with the name (or the first name) and a verb of what the person is or does.
+_BIO_START = re.compile(r"^[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?\s+(?:is|was|has|writes|covers|leads|works|joined|holds)\s")
+# How far under the name its bio may start (a role or a link line may come between).
+BIO_REACH = 3
 
 
 def _site_owner(cleaned: CleanedDocument) -> list[str]:
@@ -568,8 +594,8 @@ def _site_owner(cleaned: CleanedDocument) -> list[str]:
     return []
 
 
-# The words of a site owner's name besides initials and particles: a first name and a surname
-# (a third, 'Ava Community Energy', is as often a firm's).
+# The words of a site owner's or bio box's name besides initials and particles: a first name and a
+# surname (a third, 'Ava Community Energy', is as often a firm's or a place's).
 _OWNER_NAME_WORD = re.compile(r"(?<!\S)[A-ZÀ-Þ][^\s.]+(?=\s|$)")
 
 

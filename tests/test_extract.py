@@ -547,6 +547,11 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Shop by", "Style"], []),
         (["Related stories", "Bridge reopens after repairs", "By Tom Hall"], []),
         (["By the end of the week the river had fallen by a metre, officials said."], []),
+        # an author box: a name over a bio that opens with it
+        (["Petra Novak", "Petra is a hydrologist who writes about rivers and floods."], ["Petra Novak"]),
+        (["About Petra", "Petra Novak is a hydrologist who writes about rivers and floods."], ["Petra"]),
+        (["Apache Spark", "Apache Spark is an engine for processing data at scale."], []),
+        (["Jack Brooks Park", "Jack Brooks Park is a park by the river with a boat ramp."], []),
     ],
 )
 def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[str], authors: list[str]) -> None:
