@@ -544,8 +544,13 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         if names:
             return names  # a line opening with 'By' outweighs a nearer name-shaped line ('Tech Industry')
     for i in order:
-        names = _byline_names(labels, i, inline=True) or _bare_names(labels, i, title_index is None or i > title_index) \
-            or _handle(labels, i)
+        names = _byline_names(labels, i, inline=True) or _handle(labels, i)
+        if names:
+            return names
+        names = _bare_names(labels, i, title_index is None or i > title_index)
+        if names and not any(_known_name(name, alone=True) for name in names):
+            # a name-shaped line beside the date ('Las Vegas'): a header line naming a known person wins
+            return _header_name(labels, title_index, order) or names
         if names:
             return names
     return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
@@ -646,20 +651,21 @@ def _handle(labels: list[LineLabel], i: int) -> list[str]:
 
 
 # A user name after 'by', ending the line or a segment of it.
-_HANDLE = re.compile(r"(?:^|\s)[Bb][Yy]\s+(?P<handle>[a-z][a-z0-9_.]{2,30}[a-z0-9])\s*(?:$|\|)")
+_HANDLE_WORD = r"[a-z][a-z0-9_.]{2,30}[a-z0-9]"
+_HANDLE = re.compile(rf"(?:^|\s)[Bb][Yy]\s+(?P<handle>{_HANDLE_WORD})\s*(?:$|\|)")
 # A credit line is short; longer lines are sentences ('... was written by hand').
 MAX_HANDLE_LINE_CHARS = 60
 
 
 def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
-    """A lone capitalised word right under the title and over the date ('Kev' over 'May 3, 2025'):
-    blogs sign with a first name; only there, between both, is one word taken for a person (under
-    the date, it is the text's first heading: 'Contents')."""
+    """A lone capitalised word or user name right under the title and over the date ('Kev' or
+    'jdoe' over 'May 3, 2025'): blogs sign with a first name or the account; only there, between
+    both, is one word taken for a person (under the date, it is the text's first heading: 'Contents')."""
     if title_index is None:
         return []
     for i in range(title_index + 1, min(len(labels), title_index + 1 + SIGNATURE_REACH)):
         text = _LIST_MARK.sub("", labels[i].text).strip()
-        if _SIGNATURE.match(text) and text.lower() not in author_rules().not_people \
+        if (_SIGNATURE.match(text) or _LONE_HANDLE.match(text)) and text.lower() not in author_rules().not_people \
                 and not author_rules().not_name_word.search(text) and _is_dated(labels, i + 1):
             return [text]
     return []
@@ -668,6 +674,7 @@ def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
 # How far under the title a one-word signature may stand.
 SIGNATURE_REACH = 2
 _SIGNATURE = re.compile(r"^[A-ZÀ-Þ][a-zß-ÿĀ-ſ]{1,15}$")
+_LONE_HANDLE = re.compile(rf"^{_HANDLE_WORD}$")
 
 
 def _page_byline(labels: list[LineLabel]) -> list[str]:

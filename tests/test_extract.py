@@ -531,6 +531,10 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "* Petra Novak – Type & Expression (Instructor: Tom Hall)"], []),
         (["Rivers rise after the storm", "by Petra Novak ● March 3, 2024 ● 6 min read"], ["Petra Novak"]),
         (["Rivers rise after the storm", "12/19/2025 • Friday Philosophy • Petra Novak"], ["Petra Novak"]),
+        # a name-shaped line beside the date yields to a header line naming a known person
+        (["Rivers rise after the storm", "Petra Novak", "Share", "Harbour Lights", "March 3, 2024"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "* tomhall", "* March 3, 2024", "* No Comments"], ["tomhall"]),
+        (["Rivers rise after the storm", "* share", "* March 3, 2024"], []),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
