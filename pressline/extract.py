@@ -125,6 +125,7 @@ class AuthorRules:
     menu_option: re.Pattern[str]
     not_name_word: re.Pattern[str]
     max_name_words: int
+    team: re.Pattern[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -149,6 +150,7 @@ def author_rules() -> AuthorRules:
         re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b",
                    re.IGNORECASE),
         config["max_name_words"],
+        re.compile(rf"^(?:[\w.&'’-]+\s+){{0,3}}(?:{_words_pattern(config['team_words'])})$", re.IGNORECASE),
     )
 
 
@@ -540,9 +542,12 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
     labels = cleaned.labels if labels is None else labels
     order = [i for i in _header_order(labels, title_index, date_rules(), start)
              if i != title_index and len(labels[i].text) <= MAX_BYLINE_CHARS]
-    for names in (_byline_names(labels, i, inline=False) for i in order):
+    for i in order:
+        names = _byline_names(labels, i, inline=False)
         if names:
             return names  # a line opening with 'By' outweighs a nearer name-shaped line ('Tech Industry')
+        if _credits_a_team(labels[i].text):
+            return []  # 'The Acme Team', 'By our editors': the page credits a team, nobody by name
     for i in order:
         names = _byline_names(labels, i, inline=True) or _handle(labels, i)
         if names:
@@ -555,6 +560,21 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
             return names
     return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
         or _bio_box(labels) or _site_owner(cleaned)
+
+
+def _credits_a_team(text: str) -> bool:
+    """Whether a header line credits a group ('The Acme Team', 'Acme Staff', 'By our editors'):
+    with 'By', or as capitalised words that are no menu item ('* Our Team', 'Meet the Team') and
+    no phrase ('Highly trained staff')."""
+    rules = author_rules()
+    names = rules.prefix.sub("", text, count=1)
+    if names == text and (_LIST_MARK.match(text) or _MENU_TEAM.match(text)
+                          or not all(word[0].isupper() for word in text.split())):
+        return False
+    return bool(rules.team.match(names))
+
+
+_MENU_TEAM = re.compile(r"^(?:our|meet|join|about)\b", re.IGNORECASE)
 
 
 def _bio_box(labels: list[LineLabel]) -> list[str]:

@@ -535,6 +535,10 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Petra Novak", "Share", "Harbour Lights", "March 3, 2024"], ["Petra Novak"]),
         (["Rivers rise after the storm", "* tomhall", "* March 3, 2024", "* No Comments"], ["tomhall"]),
         (["Rivers rise after the storm", "* share", "* March 3, 2024"], []),
+        # a credit to a team names nobody, and ends the search; a menu item or a phrase ending so does not
+        (["Rivers rise after the storm", "Valley Post Team", "Weather Guide", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "* Our Team", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Highly trained staff", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
