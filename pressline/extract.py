@@ -138,7 +138,8 @@ def author_rules() -> AuthorRules:
     config = rules_data.load("fields")["authors"]
     prefixes = _words_pattern(config["prefixes"])
     return AuthorRules(
-        re.compile(rf"^(?:{prefixes})(?:\s*[:：]\s*|\s+)", re.IGNORECASE),
+        re.compile(rf"^(?:(?:{prefixes})(?:\s*[:：]\s*|\s+)|(?:{_words_pattern(config['colon_prefixes'])})\s*[:：]\s*)",
+                   re.IGNORECASE),
         re.compile(rf"^(?:{_LIST_MARK.pattern[1:]})?(?:{prefixes})(?:\s*[:：]|\s|$)", re.IGNORECASE | re.MULTILINE),
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
         re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
@@ -748,12 +749,27 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
         return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
     if label.reason == "byline" or prefix:
         return parse_authors(text)
-    if not inline or is_prose(text, word_count(text)):
-        return []  # "... released by China Railway": a sentence, not a byline
+    if not inline:
+        return []
+    if is_prose(text, word_count(text)):
+        return _byline_after_sentence(text)  # "... released by China Railway": a sentence, not a byline
     for match in rules.inline.finditer(text):
         if not rules.not_writer.search(text, 0, match.start()):
             return parse_authors(text[match.end():])
     return []
+
+
+def _byline_after_sentence(text: str) -> list[str]:
+    """The names of a byline closing a standfirst ('... beyond the U.S. By Ann Lee on Dec. 19,
+    2025'): after the last sentence, a short rest opening with 'By' that names only people."""
+    ends = [match.end() for match in _SENTENCE_BY.finditer(text)]
+    rest = text[ends[-1]:] if ends else ""
+    names = parse_authors(rest) if rest and word_count(rest) <= MAX_BYLINE_WORDS else []
+    not_name = author_rules().not_name_word
+    return names if all(_BARE_NAME.match(name) and not not_name.search(name) for name in names) else []
+
+
+_SENTENCE_BY = re.compile(r"[.!?…]\s+(?:By|BY)\s+(?=[A-ZÀ-Þ])")
 
 
 def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:

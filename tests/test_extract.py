@@ -539,6 +539,8 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Valley Post Team", "Weather Guide", "March 3, 2024"], []),
         (["Rivers rise after the storm", "* Our Team", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
         (["Rivers rise after the storm", "Highly trained staff", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Contributors: Petra Novak, Raj Patel"], ["Petra Novak", "Raj Patel"]),
+        (["Rivers rise after the storm", "* Contributors", "* Podcast"], []),  # a menu
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
@@ -587,6 +589,20 @@ def test_a_personal_site_names_its_writer(first: str, footer: list[str], authors
 def test_the_title_line_is_not_read_as_its_own_byline() -> None:
     cleaned = clean("\n\n".join(["Kate Moss", "March 3, 2024", *BODY_LINES]))
     assert find_authors(cleaned, 0) == []
+
+
+@pytest.mark.parametrize(
+    ("standfirst", "authors"),
+    [
+        ("The valley's rivers rose by two metres overnight, the highest level in years. By Petra Novak on Dec. 19, 2025",
+         ["Petra Novak"]),
+        ("The valley's rivers rose by two metres overnight, the highest level in years. By Monday the water had gone.",
+         []),
+    ],
+)
+def test_a_byline_closing_a_standfirst_is_read(standfirst: str, authors: list[str]) -> None:
+    lines = ["Rivers rise after the storm", standfirst, *BODY_LINES]
+    assert find_authors(clean("\n\n".join(lines)), 0) == authors
 
 
 def test_names_in_running_text_are_not_authors() -> None:
