@@ -587,13 +587,14 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
     for i, label in enumerate(labels):
         about = _ABOUT.match(label.text)
         text = label.text[about.end():] if about else label.text
-        if len(text) > MAX_NAME_CHARS or not _known_name(text, alone=bool(about)) \
-                or len(_OWNER_NAME_WORD.findall(text)) > 2:
-            continue  # a third name word: 'Jack Brooks Park is ...' is a place's entry
-        first = text.split()[0]
-        for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)):
-            if _BIO_START.match(labels[j].text) and labels[j].text.startswith((first + " ", text + " ")):
-                return [text]
+        if not text[:1].isupper() or len(text) > MAX_NAME_CHARS:
+            continue
+        opening = text.split(maxsplit=1)[0] + " "  # the bio's first word is the name's (cheap test first)
+        bio = any(labels[j].text.startswith(opening) and _BIO_START.match(labels[j].text)
+                  for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
+        # a third name word: 'Jack Brooks Park is ...' is a place's entry
+        if bio and _known_name(text, alone=bool(about)) and len(_OWNER_NAME_WORD.findall(text)) <= 2:
+            return [text]
     return []
 
 
@@ -839,15 +840,17 @@ def _known_name(text: str, alone: bool) -> str | None:
     shaped = name.title() if name.isupper() else name
     titled = _HONORIFIC.match(shaped)
     rest = shaped[titled.end():] if titled else shaped
-    rules = author_rules()
-    if not rest or rules.not_name_word.search(rest) or rules.role.search(rest) or rest.lower() in rules.not_people:
-        return None  # 'Virginia Spine Institute', 'Maria Lopez Realty Group' name a firm
+    if not rest:
+        return None
     first = rest.split()[0]
-    if " " in rest:
-        known = _BARE_NAME.match(rest) and (titled or _INITIAL.match(first) or first.lower() in given_names())
-    else:
-        known = _SIGNATURE.match(rest) and (titled or alone and rest.lower() in given_names())
-    return name if known else None
+    several = " " in rest
+    given = first.lower() in given_names()
+    if not (titled or (_INITIAL.match(first) or given if several else alone and given)):
+        return None  # the cheap test first: most lines open with no given name
+    rules = author_rules()
+    if rules.not_name_word.search(rest) or rules.role.search(rest) or rest.lower() in rules.not_people:
+        return None  # 'Virginia Spine Institute', 'Maria Lopez Realty Group' name a firm
+    return name if (_BARE_NAME if several else _SIGNATURE).match(rest) else None
 
 
 # A name is short; a longer line is not looked at.
