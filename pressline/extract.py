@@ -125,6 +125,7 @@ class AuthorRules:
     menu_option: re.Pattern[str]
     not_name_word: re.Pattern[str]
     max_name_words: int
+    team: re.Pattern[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -137,11 +138,12 @@ def author_rules() -> AuthorRules:
     config = rules_data.load("fields")["authors"]
     prefixes = _words_pattern(config["prefixes"])
     return AuthorRules(
-        re.compile(rf"^(?:{prefixes})(?:\s*[:：]\s*|\s+)", re.IGNORECASE),
+        re.compile(rf"^(?:(?:{prefixes})(?:\s*[:：]\s*|\s+)|(?:{_words_pattern(config['colon_prefixes'])})\s*[:：]\s*)",
+                   re.IGNORECASE),
         re.compile(rf"^(?:{_LIST_MARK.pattern[1:]})?(?:{prefixes})(?:\s*[:：]|\s|$)", re.IGNORECASE | re.MULTILINE),
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
         re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
-        re.compile(rf"[|•·⋅()（/@\d—–]|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
+        re.compile(rf"[|•·⋅●▪()（/@\d—–]|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
@@ -149,6 +151,7 @@ def author_rules() -> AuthorRules:
         re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b",
                    re.IGNORECASE),
         config["max_name_words"],
+        re.compile(rf"^(?:[\w.&'’-]+\s+){{0,3}}(?:{_words_pattern(config['team_words'])})$", re.IGNORECASE),
     )
 
 
@@ -608,15 +611,121 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
     labels = cleaned.labels if labels is None else labels
     order = [i for i in _header_order(labels, title_index, date_rules(), start)
              if i != title_index and len(labels[i].text) <= MAX_BYLINE_CHARS]
-    for names in (_byline_names(labels, i, inline=False) for i in order):
+    for i in order:
+        names = _byline_names(labels, i, inline=False)
         if names:
             return names  # a line opening with 'By' outweighs a nearer name-shaped line ('Tech Industry')
+        if _credits_a_team(labels[i].text):
+            return []  # 'The Acme Team', 'By our editors': the page credits a team, nobody by name
     for i in order:
-        names = _byline_names(labels, i, inline=True) or _bare_names(labels, i, title_index is None or i > title_index) \
-            or _handle(labels, i)
+        names = _byline_names(labels, i, inline=True) or _handle(labels, i)
         if names:
             return names
-    return _signature(labels, title_index) or _page_byline(labels)
+        names = _bare_names(labels, i, title_index is None or i > title_index)
+        if names and not any(_known_name(name, alone=True) for name in names):
+            # a name-shaped line beside the date ('Las Vegas'): a header line naming a known person wins
+            return _header_name(labels, title_index, order) or names
+        if names:
+            return names
+    return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
+        or _bio_box(labels) or _site_owner(cleaned)
+
+
+def _credits_a_team(text: str) -> bool:
+    """Whether a header line credits a group ('The Acme Team', 'Acme Staff', 'By our editors'):
+    with 'By', or as capitalised words that are no menu item ('* Our Team', 'Meet the Team') and
+    no phrase ('Highly trained staff')."""
+    rules = author_rules()
+    names = rules.prefix.sub("", text, count=1)
+    if names == text and (_LIST_MARK.match(text) or _MENU_TEAM.match(text)
+                          or not all(word[0].isupper() for word in text.split())):
+        return False
+    return bool(rules.team.match(names))
+
+
+_MENU_TEAM = re.compile(r"^(?:our|meet|join|about)\b", re.IGNORECASE)
+
+
+def _bio_box(labels: list[LineLabel]) -> list[str]:
+    """The name over an author box anywhere on the page: a line naming one person with a known
+    given name (`_known_name`: 'Ann Lee', 'About Ann', 'Meet Ann Lee') with, in the next lines, a
+    bio opening with that name ('Ann is a growth analyst ...', 'Ann Lee writes about ...'). Blogs
+    put it under the text; the bio is what says the name is the writer's, not a heading's
+    ('Apache Spark' over 'Apache Spark is ...') or a quoted source's."""
+    for i, label in enumerate(labels):
+        about = _ABOUT.match(label.text)
+        text = label.text[about.end():] if about else label.text
+        if not text[:1].isupper() or len(text) > MAX_NAME_CHARS:
+            continue
+        opening = text.split(maxsplit=1)[0] + " "  # the bio's first word is the name's (cheap test first)
+        bio = any(labels[j].text.startswith(opening) and _BIO_START.match(labels[j].text)
+                  for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
+        # a third name word: 'Jack Brooks Park is ...' is a place's entry
+        if bio and _known_name(text, alone=bool(about)) and len(_OWNER_NAME_WORD.findall(text)) <= 2:
+            return [text]
+    return []
+
+
+_ABOUT = re.compile(r"^(?:About|Meet)\s+(?:the\s+author:?\s+)?")
+# A bio opens with the name (or the first name) and a verb of what the person is or does.
+_BIO_START = re.compile(r"^[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?\s+(?:is|was|has|writes|covers|leads|works|joined|holds)\s")
+# How far under the name its bio may start (a role or a link line may come between).
+BIO_REACH = 3
+
+
+def _site_owner(cleaned: CleanedDocument) -> list[str]:
+    """The person a personal site is named after, when the page credits nobody else: the first or
+    last part of the dump's first line beside a site-name separator (a page <title>: 'Go ahead,
+    self-host Postgres | Ann Lee'), or a copyright holder ('© 2025 Ann Lee'), that is a person's
+    name opening with a known given name (`_known_name`) and holding two name words. (A first line
+    that is a name alone is as often a kicker over the headline or an author box as a site header.)"""
+    labels = cleaned.labels
+    first = labels[0].text if labels else ""
+    parts = _SITE_SEPARATOR.split(first)[::2] if len(first) <= MAX_BYLINE_CHARS else []
+    for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + _copyright_holders(cleaned):
+        name = _known_name(candidate, alone=False)
+        if name and len(_OWNER_NAME_WORD.findall(name)) == 2:
+            return [name]
+    return []
+
+
+# The words of a site owner's or bio box's name besides initials and particles: a first name and a
+# surname (a third, 'Ava Community Energy', is as often a firm's or a place's).
+_OWNER_NAME_WORD = re.compile(r"(?<!\S)[A-ZÀ-Þ][^\s.]+(?=\s|$)")
+
+
+def _header_name(labels: list[LineLabel], title_index: int | None, order: list[int]) -> list[str]:
+    """The first header line (in `order`, nearest the title first; with a title, only the lines
+    where its stamp is looked for) that is only a person's name opening with a known given name
+    (`_known_name`), with no date beside it: a writer's name under the headline, or over it in a
+    header block that has the date above the headline too (else a name over the headline is a
+    kicker naming its subject: 'Kate Moss')."""
+    rules = date_rules()
+    dated_above = title_index is not None and any(
+        _is_dated(labels, j) for j in range(title_index - rules.lines_before, title_index))
+    for i in order:
+        near = title_index is None or title_index < i <= title_index + rules.lines_after \
+            or dated_above and title_index - rules.lines_before <= i < title_index
+        if near and (names := _header_line_names(labels[i].text)):
+            return names
+    return []
+
+
+def _header_line_names(text: str) -> list[str]:
+    """The names of a line holding only names, maybe with a short job title after them ('Ann Lee
+    Founder at Acme', 'Ann Lee and Raj Patel | Guest Columnists'), when the first opens with a
+    known given name (`_known_name`) and the others are shaped like a person's (a line going on
+    otherwise is a list item or a caption: 'Ann Lee – Type & Expression (Instructor: ...)')."""
+    names = parse_authors(text) if len(text) <= MAX_BYLINE_CHARS else []
+    rules = author_rules()
+    if not names or not _known_name(names[0], alone=False) or not all(
+            _BARE_NAME.match(name) and not rules.not_name_word.search(name) for name in names[1:]):
+        return []
+    rest = _LIST_MARK.sub("", text)
+    for name in names:
+        rest = rest.replace(name, " ", 1)
+    rest = _NAME_SEPARATORS.sub(" ", rest).strip(" |•·-–—,.:")
+    return names if not rest or word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
 
 
 def _handle(labels: list[LineLabel], i: int) -> list[str]:
@@ -632,20 +741,21 @@ def _handle(labels: list[LineLabel], i: int) -> list[str]:
 
 
 # A user name after 'by', ending the line or a segment of it.
-_HANDLE = re.compile(r"(?:^|\s)[Bb][Yy]\s+(?P<handle>[a-z][a-z0-9_.]{2,30}[a-z0-9])\s*(?:$|\|)")
+_HANDLE_WORD = r"[a-z][a-z0-9_.]{2,30}[a-z0-9]"
+_HANDLE = re.compile(rf"(?:^|\s)[Bb][Yy]\s+(?P<handle>{_HANDLE_WORD})\s*(?:$|\|)")
 # A credit line is short; longer lines are sentences ('... was written by hand').
 MAX_HANDLE_LINE_CHARS = 60
 
 
 def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
-    """A lone capitalised word right under the title and over the date ('Kev' over 'May 3, 2025'):
-    blogs sign with a first name; only there, between both, is one word taken for a person (under
-    the date, it is the text's first heading: 'Contents')."""
+    """A lone capitalised word or user name right under the title and over the date ('Kev' or
+    'jdoe' over 'May 3, 2025'): blogs sign with a first name or the account; only there, between
+    both, is one word taken for a person (under the date, it is the text's first heading: 'Contents')."""
     if title_index is None:
         return []
     for i in range(title_index + 1, min(len(labels), title_index + 1 + SIGNATURE_REACH)):
         text = _LIST_MARK.sub("", labels[i].text).strip()
-        if _SIGNATURE.match(text) and text.lower() not in author_rules().not_people \
+        if (_SIGNATURE.match(text) or _LONE_HANDLE.match(text)) and text.lower() not in author_rules().not_people \
                 and not author_rules().not_name_word.search(text) and _is_dated(labels, i + 1):
             return [text]
     return []
@@ -654,6 +764,7 @@ def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
 # How far under the title a one-word signature may stand.
 SIGNATURE_REACH = 2
 _SIGNATURE = re.compile(r"^[A-ZÀ-Þ][a-zß-ÿĀ-ſ]{1,15}$")
+_LONE_HANDLE = re.compile(rf"^{_HANDLE_WORD}$")
 
 
 def _page_byline(labels: list[LineLabel]) -> list[str]:
@@ -707,12 +818,27 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
         return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
     if label.reason == "byline" or prefix:
         return parse_authors(text)
-    if not inline or is_prose(text, word_count(text)):
-        return []  # "... released by China Railway": a sentence, not a byline
+    if not inline:
+        return []
+    if is_prose(text, word_count(text)):
+        return _byline_after_sentence(text)  # "... released by China Railway": a sentence, not a byline
     for match in rules.inline.finditer(text):
         if not rules.not_writer.search(text, 0, match.start()):
             return parse_authors(text[match.end():])
     return []
+
+
+def _byline_after_sentence(text: str) -> list[str]:
+    """The names of a byline closing a standfirst ('... beyond the U.S. By Ann Lee on Dec. 19,
+    2025'): after the last sentence, a short rest opening with 'By' that names only people."""
+    ends = [match.end() for match in _SENTENCE_BY.finditer(text)]
+    rest = text[ends[-1]:] if ends else ""
+    names = parse_authors(rest) if rest and word_count(rest) <= MAX_BYLINE_WORDS else []
+    not_name = author_rules().not_name_word
+    return names if all(_BARE_NAME.match(name) and not not_name.search(name) for name in names) else []
+
+
+_SENTENCE_BY = re.compile(r"[.!?…]\s+(?:By|BY)\s+(?=[A-ZÀ-Þ])")
 
 
 def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
@@ -751,16 +877,55 @@ def _names_beside_stamp(text: str) -> list[str]:
 
 
 def _bare_segment_names(segments: list[str]) -> list[str]:
-    """The names of the first segment that holds only names shaped like a person's."""
+    """The names of the first segment that holds only names opening with a known given name
+    (`_known_name`; one alone too: 'Susan · May 3, 2024'), else of the first that holds only names
+    shaped like a person's ('Friday Philosophy • David Gordon' is a column's name, then the writer's)."""
     not_name = author_rules().not_name_word
+    shaped = []
     for segment in segments:
         names = parse_authors(segment)
-        if names and all(_BARE_NAME.match(name) and not not_name.search(name) for name in names):
+        if names and all(_known_name(name, alone=True) for name in names):
             return names
-    return []
+        if names and not shaped and all(_BARE_NAME.match(name) and not not_name.search(name) for name in names):
+            shaped = names
+    return shaped
 
 
-_SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅/]\s|\s[-–—]\s")
+@cache
+def given_names() -> frozenset[str]:
+    """Lower-cased given names of `names.toml`: what tells 'Lisa Pham' from 'Privacy Policy'."""
+    return frozenset(rules_data.load("names")["given"])
+
+
+def _known_name(text: str, alone: bool) -> str | None:
+    """`text` (without a list mark) when it is only a person's name that opens with a known given
+    name, an initial or a title ('Lisa Pham', 'LEONARDO GARCIA', 'J. Smith', 'Dr. Allen'), or,
+    where `alone`, a lone known first name ('Susan'); else None. Capitalised runs without such an
+    opening are headings, menu items and company names as often as people."""
+    name = " ".join(_LIST_MARK.sub("", text).split()).strip(" .,:")
+    if not name or len(name) > MAX_NAME_CHARS:
+        return None
+    shaped = name.title() if name.isupper() else name
+    titled = _HONORIFIC.match(shaped)
+    rest = shaped[titled.end():] if titled else shaped
+    if not rest:
+        return None
+    first = rest.split()[0]
+    several = " " in rest
+    given = first.lower() in given_names()
+    if not (titled or (_INITIAL.match(first) or given if several else alone and given)):
+        return None  # the cheap test first: most lines open with no given name
+    rules = author_rules()
+    if rules.not_name_word.search(rest) or rules.role.search(rest) or rest.lower() in rules.not_people:
+        return None  # 'Virginia Spine Institute', 'Maria Lopez Realty Group' name a firm
+    return name if (_BARE_NAME if several else _SIGNATURE).match(rest) else None
+
+
+# A name is short; a longer line is not looked at.
+MAX_NAME_CHARS = 60
+
+
+_SEGMENT_SEPARATORS = re.compile(r"\s[|•·⋅●▪/]\s|\s[-–—]\s")
 # Stamps a byline sits beside besides a full date: a time, a reading time, a relative or short date.
 _STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bago\b|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2}}"
                     rf"|(?-i:\b\d{{1,2}}\s?[hd]\b)|\b{rules_data.fragment('MONTH')}\s\d{{1,2}}\b", re.IGNORECASE)
@@ -768,8 +933,11 @@ _STAMP = re.compile(rf"\d{{1,2}}:\d{{2}}|\bmin(?:ute)?s?\s(?:read|listen)\b|\bag
 # "Tom McDevitt"), none of them a month or one of `not_name_words`.
 _NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’]+)?|c[A-Z][a-z]+|ac[A-Z][a-z]+)"
 _NAME_PARTICLES = "van|von|de|da|der|del|du|le|la|bin|al"
-_BARE_NAME = re.compile(rf"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s)?"
+_HONORIFIC_WORD = r"(?:Dr|Mr|Mrs|Ms|Prof)\.?"
+_BARE_NAME = re.compile(rf"^(?:{_HONORIFIC_WORD}\s)?"
                         rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
+_HONORIFIC = re.compile(rf"^{_HONORIFIC_WORD}\s+")
+_INITIAL = re.compile(r"^[A-ZÀ-Þ]\.$")
 # A line naming only the writers is short: each name (plus maybe a role) has at most this many words.
 MAX_BARE_NAME_WORDS = 6
 
@@ -805,16 +973,24 @@ def find_publisher(cleaned: CleanedDocument) -> str | None:
         match = _PRINT_OUTLET.match(line)
         if match and match.group("outlet").strip():
             return match.group("outlet").strip()
-    for line in cleaned.with_reason("copyright"):
-        match = _COPYRIGHT_HOLDER.match(" ".join(line.split())[:MAX_COPYRIGHT_CHARS])
-        holder = match.group("holder").strip(" ,") if match else ""
-        if holder and not holder[0].isdigit() and len(holder.split()) <= 6:
-            return holder
+    for holder in _copyright_holders(cleaned)[:1]:
+        return holder
     for line in cleaned.with_reason("navigation")[:1]:
         known = _known_publisher_prefix(line)
         if known:
             return known
     return None
+
+
+def _copyright_holders(cleaned: CleanedDocument) -> list[str]:
+    """Who the copyright lines name, in page order ('© 2024 Valley Post. All rights reserved.')."""
+    holders = []
+    for line in cleaned.with_reason("copyright"):
+        match = _COPYRIGHT_HOLDER.match(" ".join(line.split())[:MAX_COPYRIGHT_CHARS])
+        holder = match.group("holder").strip(" ,") if match else ""
+        if holder and not holder[0].isdigit() and len(holder.split()) <= 6:
+            holders.append(holder)
+    return holders
 
 
 def _outlet_from_byline(byline: str) -> str | None:

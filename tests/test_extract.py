@@ -571,6 +571,30 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Tom Hall", "Senior Editor", "Rivers rise after the storm"], []),
         (["Rivers rise after the storm", "Valley Weather", "By Tom Hall March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Written By", "Mar 3, 2024"], []),
+        # a name with no 'By' and no date beside it: taken when it opens with a known given name
+        (["Rivers rise after the storm", "Petra Novak", "Share"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Harbour Lights", "Share"], []),
+        (["Rivers rise after the storm", "* PETRA NOVAK", "* Mar 3, 2024"], ["PETRA NOVAK"]),
+        (["Rivers rise after the storm", "Dr. Okafor", "Jan 4"], ["Dr. Okafor"]),
+        (["Petra Novak", "Follow", "Mar 3, 2024 · 8 min read", "Rivers rise after the storm"], ["Petra Novak"]),
+        # one known first name beside the date in its line; another lone word there is no name
+        (["Rivers rise after the storm", "Susan March 3, 2024 0 Comments"], ["Susan"]),
+        (["Rivers rise after the storm", "Harbour March 3, 2024 0 Comments"], []),
+        (["Rivers rise after the storm", "Petra Novak Founder at Acme"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Petra Novak and Raj Patel | Guest Columnists"], ["Petra Novak", "Raj Patel"]),
+        (["Rivers rise after the storm", "* Petra Novak – Type & Expression (Instructor: Tom Hall)"], []),
+        (["Rivers rise after the storm", "by Petra Novak ● March 3, 2024 ● 6 min read"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "12/19/2025 • Friday Philosophy • Petra Novak"], ["Petra Novak"]),
+        # a name-shaped line beside the date yields to a header line naming a known person
+        (["Rivers rise after the storm", "Petra Novak", "Share", "Harbour Lights", "March 3, 2024"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "* tomhall", "* March 3, 2024", "* No Comments"], ["tomhall"]),
+        (["Rivers rise after the storm", "* share", "* March 3, 2024"], []),
+        # a credit to a team names nobody, and ends the search; a menu item or a phrase ending so does not
+        (["Rivers rise after the storm", "Valley Post Team", "Weather Guide", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "* Our Team", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Highly trained staff", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Contributors: Petra Novak, Raj Patel"], ["Petra Novak", "Raj Patel"]),
+        (["Rivers rise after the storm", "* Contributors", "* Podcast"], []),  # a menu
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
@@ -587,6 +611,11 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Shop by", "Style"], []),
         (["Related stories", "Bridge reopens after repairs", "By Tom Hall"], []),
         (["By the end of the week the river had fallen by a metre, officials said."], []),
+        # an author box: a name over a bio that opens with it
+        (["Petra Novak", "Petra is a hydrologist who writes about rivers and floods."], ["Petra Novak"]),
+        (["About Petra", "Petra Novak is a hydrologist who writes about rivers and floods."], ["Petra"]),
+        (["Apache Spark", "Apache Spark is an engine for processing data at scale."], []),
+        (["Jack Brooks Park", "Jack Brooks Park is a park by the river with a boat ramp."], []),
     ],
 )
 def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[str], authors: list[str]) -> None:
@@ -594,9 +623,40 @@ def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[s
     assert find_authors(clean("\n\n".join(lines)), 0) == authors
 
 
+@pytest.mark.parametrize(
+    ("first", "footer", "authors"),
+    [
+        ("Rivers rise after the storm | Petra Novak", [], ["Petra Novak"]),  # a personal site's <title>
+        ("Petra Novak", [], []),  # a name alone over the headline: a kicker as often as a site header
+        ("Rivers rise after the storm | Harbour Lights", [], []),
+        ("Rivers rise after the storm | Ava Community Energy", [], []),  # a third name word: a firm's
+        ("Rivers rise after the storm | Petra Novak Institute", [], []),
+        ("Weather notes", ["© 2025 Petra Novak. All rights reserved."], ["Petra Novak"]),
+        ("Weather notes", ["© 2025 Valley Post. All rights reserved."], []),
+    ],
+)
+def test_a_personal_site_names_its_writer(first: str, footer: list[str], authors: list[str]) -> None:
+    lines = [first, "Rivers rise after the storm", "March 3, 2024", *BODY_LINES * 6, *footer]
+    assert find_authors(clean("\n\n".join(lines)), 1) == authors
+
+
 def test_the_title_line_is_not_read_as_its_own_byline() -> None:
     cleaned = clean("\n\n".join(["Kate Moss", "March 3, 2024", *BODY_LINES]))
     assert find_authors(cleaned, 0) == []
+
+
+@pytest.mark.parametrize(
+    ("standfirst", "authors"),
+    [
+        ("The valley's rivers rose by two metres overnight, the highest level in years. By Petra Novak on Dec. 19, 2025",
+         ["Petra Novak"]),
+        ("The valley's rivers rose by two metres overnight, the highest level in years. By Monday the water had gone.",
+         []),
+    ],
+)
+def test_a_byline_closing_a_standfirst_is_read(standfirst: str, authors: list[str]) -> None:
+    lines = ["Rivers rise after the storm", standfirst, *BODY_LINES]
+    assert find_authors(clean("\n\n".join(lines)), 0) == authors
 
 
 def test_names_in_running_text_are_not_authors() -> None:
