@@ -55,3 +55,13 @@ def test_the_shipped_title_weights_are_what_the_fit_gives() -> None:
     cleaner or the made-up dumps that moves the fit shows here until it is re-run and pasted."""
     setup = fit_title_weights.problem(DEV_CORPUS)
     assert setup.fitted() == pytest.approx(dict(zip(setup.names, setup.shipped.tolist())), abs=1e-6)
+
+
+def test_the_shipped_given_names_are_what_the_builder_writes() -> None:
+    """names.toml is generated from Faker's person providers: a hand edit or a new Faker would drift."""
+    from benchmarks import build_given_names
+
+    names = build_given_names.given_names()
+    assert build_given_names.OUT.read_text(encoding="utf-8") == build_given_names.render(names)
+    assert {"lisa", "susan", "ahmed", "ольга"} <= set(names)
+    assert not {"will", "may", "june", "monday", "page"} & set(names)
