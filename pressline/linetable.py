@@ -96,8 +96,14 @@ class LineTable:
 
 
 @cache
-def char_table(marks: str = "") -> np.ndarray:
-    """Class bits of every BMP code point, plus one entry (0x10000) for all others (letters)."""
+def all_characters() -> str:
+    """Every BMP code point, in order (the regex edge tables of the line rules are read from it)."""
+    return "".join(map(chr, range(0x10000)))
+
+
+@cache
+def _base_char_table() -> np.ndarray:
+    """The class bits without `char_table`'s marks: built once, whatever marks are asked for."""
     table = np.zeros(0x10001, np.uint16)
     for code in range(0x10000):
         char = chr(code)
@@ -119,10 +125,18 @@ def char_table(marks: str = "") -> np.ndarray:
         table[low:high + 1] |= CJK
     cjk_stops = rules_data.load("features")["stopchars"]["cjk"].replace(" ", "")
     for chars, bit in ((SENTENCE_END_CHARS, STOP_END), (_COMMA_CHARS, COMMA), (cjk_stops, CJK_STOP),
-                       (WORD_CONNECTORS, CONNECTOR), (TOKEN_SEPARATORS, SEPARATOR), (marks, MARK),
-                       (SENTENCE_CLOSERS, CLOSER)):
+                       (WORD_CONNECTORS, CONNECTOR), (TOKEN_SEPARATORS, SEPARATOR), (SENTENCE_CLOSERS, CLOSER)):
         for char in chars:
             table[ord(char)] |= bit
+    return table
+
+
+@cache
+def char_table(marks: str = "") -> np.ndarray:
+    """Class bits of every BMP code point, plus one entry (0x10000) for all others (letters)."""
+    table = _base_char_table().copy()
+    for char in marks:
+        table[ord(char)] |= MARK
     return table
 
 
@@ -414,11 +428,14 @@ def _word_index(word_sets: tuple[frozenset[str], ...]) -> _WordIndex:
         for word in words:
             bits[word] = bits.get(word, 0) | 1 << k
     listed = sorted(bits)
+    lengths = list(map(len, listed))
+    codes = np.array(["".join(listed)]).view(np.uint32)[:sum(lengths)]  # all words, hashed in one call
+    starts = np.zeros(codes.size, bool)
+    starts[np.cumsum([0, *lengths])[:-1]] = True
     for seed in range(1000):
         weights = np.random.default_rng(seed).integers(0, 1 << 63, 16, np.uint64) * np.uint64(2) + np.uint64(1)
         index = _WordIndex(weights, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64))
-        hashes = np.array([index.hashes(np.array([word]).view(np.uint32), np.ones(len(word), bool),
-                                        np.arange(len(word)) == 0)[0] for word in listed], np.uint64)
+        hashes = index.hashes(codes, np.ones(codes.size, bool), starts)
         slots = (hashes >> np.uint64(48)).astype(np.intp)
         if np.unique(slots).size == slots.size:
             index.keys[slots], index.sets[slots] = hashes, [bits[word] for word in listed]
