@@ -346,13 +346,19 @@ _KEY_WEIGHTS = np.random.default_rng(20261202).integers(0, 1 << 62, KEY_CHARS, d
 
 
 def _key_hashes(lowered: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """Position by position over the lines sorted longest key first, so that each step adds one
+    weighted code point to a prefix of the sums: no per-character index arrays."""
     keys = np.minimum(chars, KEY_CHARS)
-    if not keys.size:
-        return np.zeros(0, np.uint64)
-    first = np.cumsum(keys) - keys
-    position = np.arange(int(first[-1] + keys[-1])) - np.repeat(first, keys)
-    terms = lowered[np.repeat(starts, keys) + position].astype(np.uint64) * _KEY_WEIGHTS[position]
-    hashes = np.add.reduceat(terms, first) ^ keys.astype(np.uint64)
+    order = np.argsort(-keys, kind="stable")
+    at = starts[order]
+    longer = np.cumsum(np.bincount(keys, minlength=KEY_CHARS + 1)[::-1])[::-1]  # lines with key >= k
+    sums = np.zeros(keys.size, np.uint64)
+    for position in range(int(keys.max(initial=0))):
+        count = int(longer[position + 1])
+        sums[:count] += lowered[at[:count] + position] * _KEY_WEIGHTS[position]
+    hashes = np.empty_like(sums)
+    hashes[order] = sums
+    hashes ^= keys.astype(np.uint64)
     for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
         hashes = (hashes ^ (hashes >> np.uint64(shift))) * np.uint64(factor)
     return hashes ^ (hashes >> np.uint64(31))
