@@ -315,10 +315,15 @@ def _text_stops(lines: LineTable) -> np.ndarray:
 def _containing(lines: LineTable, codes: np.ndarray, needles: tuple[str, ...]) -> np.ndarray:
     """Which lower-cased lines contain any of `needles` (`codes`: the code points of
     `joined_lower`): one comparison over the batch finds each needle's first character, its
-    other characters are checked only there (no needle holds the "\n" that ends each line)."""
+    other characters are checked only there (no needle holds the "\n" that ends each line).
+    Needles that start alike (".com", ".org") share that comparison."""
     found = [np.zeros(0, np.int64)]
+    starting: dict[str, np.ndarray] = {}
     for needle in needles:
-        at = np.flatnonzero(codes[:max(codes.size - len(needle) + 1, 0)] == ord(needle[0]))
+        if needle[0] not in starting:
+            starting[needle[0]] = np.flatnonzero(codes == ord(needle[0]))
+        at = starting[needle[0]]
+        at = at[at < codes.size - len(needle) + 1]
         for k, char in enumerate(needle[1:], 1):
             at = at[codes[at + k] == ord(char)]
         found.append(at)
