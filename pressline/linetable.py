@@ -96,12 +96,6 @@ class LineTable:
 
 
 @cache
-def all_characters() -> str:
-    """Every BMP code point, in order (the regex edge tables of the line rules are read from it)."""
-    return "".join(map(chr, range(0x10000)))
-
-
-@cache
 def _base_char_table() -> np.ndarray:
     """The class bits without `char_table`'s marks: built once, whatever marks are asked for."""
     table = np.zeros(0x10001, np.uint16)
