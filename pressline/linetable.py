@@ -411,26 +411,9 @@ class _WordIndex:
         first = np.flatnonzero(starts)
         if not first.size:
             return np.zeros(0, np.uint64)
-        # Every position from the last weight's on shares it: the run's total times that weight
-        # (one cumulative sum), plus each earlier position's difference, added position by
-        # position over the runs sorted longest first (as `_key_hashes`).
-        last = self.weights.size - 1
-        codes = lowered * word_chars
-        totals = np.zeros(codes.size + 1, np.uint64)
-        np.cumsum(codes, dtype=np.uint64, out=totals[1:])
-        ends = np.append(first[1:], codes.size)
-        hashes = (totals[ends] - totals[first]) * self.weights[last]
-        lengths = np.minimum(ends - first, last)
-        order = np.argsort((last - lengths).astype(np.uint8), kind="stable")
-        longer = np.cumsum(np.bincount(lengths, minlength=last + 1)[::-1])[::-1]  # runs of length >= k
-        at = first[order]
-        sums = np.zeros(first.size, np.uint64)
-        differences = self.weights[:last] - self.weights[last]
-        for position in range(last):
-            count = int(longer[position + 1])
-            sums[:count] += codes[at[:count] + position] * differences[position]
-        hashes[order] += sums
-        return hashes
+        offset = np.arange(lowered.size) - np.repeat(first, np.diff(first, append=lowered.size))
+        terms = self.weights[np.minimum(offset, self.weights.size - 1)] * (lowered * word_chars)
+        return np.add.reduceat(terms, first)
 
     def sets_of(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
         hashes = self.hashes(lowered, word_chars, starts)
