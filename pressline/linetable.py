@@ -96,8 +96,8 @@ class LineTable:
 
 
 @cache
-def char_table(marks: str = "") -> np.ndarray:
-    """Class bits of every BMP code point, plus one entry (0x10000) for all others (letters)."""
+def _base_char_table() -> np.ndarray:
+    """The class bits without `char_table`'s marks: built once, whatever marks are asked for."""
     table = np.zeros(0x10001, np.uint16)
     for code in range(0x10000):
         char = chr(code)
@@ -119,10 +119,18 @@ def char_table(marks: str = "") -> np.ndarray:
         table[low:high + 1] |= CJK
     cjk_stops = rules_data.load("features")["stopchars"]["cjk"].replace(" ", "")
     for chars, bit in ((SENTENCE_END_CHARS, STOP_END), (_COMMA_CHARS, COMMA), (cjk_stops, CJK_STOP),
-                       (WORD_CONNECTORS, CONNECTOR), (TOKEN_SEPARATORS, SEPARATOR), (marks, MARK),
-                       (SENTENCE_CLOSERS, CLOSER)):
+                       (WORD_CONNECTORS, CONNECTOR), (TOKEN_SEPARATORS, SEPARATOR), (SENTENCE_CLOSERS, CLOSER)):
         for char in chars:
             table[ord(char)] |= bit
+    return table
+
+
+@cache
+def char_table(marks: str = "") -> np.ndarray:
+    """Class bits of every BMP code point, plus one entry (0x10000) for all others (letters)."""
+    table = _base_char_table().copy()
+    for char in marks:
+        table[ord(char)] |= MARK
     return table
 
 
@@ -332,13 +340,19 @@ _KEY_WEIGHTS = np.random.default_rng(20261202).integers(0, 1 << 62, KEY_CHARS, d
 
 
 def _key_hashes(lowered: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """Position by position over the lines sorted longest key first, so that each step adds one
+    weighted code point to a prefix of the sums: no per-character index arrays."""
     keys = np.minimum(chars, KEY_CHARS)
-    if not keys.size:
-        return np.zeros(0, np.uint64)
-    first = np.cumsum(keys) - keys
-    position = np.arange(int(first[-1] + keys[-1])) - np.repeat(first, keys)
-    terms = lowered[np.repeat(starts, keys) + position].astype(np.uint64) * _KEY_WEIGHTS[position]
-    hashes = np.add.reduceat(terms, first) ^ keys.astype(np.uint64)
+    order = np.argsort(-keys, kind="stable")
+    at = starts[order]
+    longer = np.cumsum(np.bincount(keys, minlength=KEY_CHARS + 1)[::-1])[::-1]  # lines with key >= k
+    sums = np.zeros(keys.size, np.uint64)
+    for position in range(int(keys.max(initial=0))):
+        count = int(longer[position + 1])
+        sums[:count] += lowered[at[:count] + position] * _KEY_WEIGHTS[position]
+    hashes = np.empty_like(sums)
+    hashes[order] = sums
+    hashes ^= keys.astype(np.uint64)
     for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
         hashes = (hashes ^ (hashes >> np.uint64(shift))) * np.uint64(factor)
     return hashes ^ (hashes >> np.uint64(31))
@@ -414,11 +428,14 @@ def _word_index(word_sets: tuple[frozenset[str], ...]) -> _WordIndex:
         for word in words:
             bits[word] = bits.get(word, 0) | 1 << k
     listed = sorted(bits)
+    lengths = list(map(len, listed))
+    codes = np.array(["".join(listed)]).view(np.uint32)[:sum(lengths)]  # all words, hashed in one call
+    starts = np.zeros(codes.size, bool)
+    starts[np.cumsum([0, *lengths])[:-1]] = True
     for seed in range(1000):
         weights = np.random.default_rng(seed).integers(0, 1 << 63, 16, np.uint64) * np.uint64(2) + np.uint64(1)
         index = _WordIndex(weights, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64))
-        hashes = np.array([index.hashes(np.array([word]).view(np.uint32), np.ones(len(word), bool),
-                                        np.arange(len(word)) == 0)[0] for word in listed], np.uint64)
+        hashes = index.hashes(codes, np.ones(codes.size, bool), starts)
         slots = (hashes >> np.uint64(48)).astype(np.intp)
         if np.unique(slots).size == slots.size:
             index.keys[slots], index.sets[slots] = hashes, [bits[word] for word in listed]
