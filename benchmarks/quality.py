@@ -187,7 +187,7 @@ def main() -> None:
             train_cleaner.save(model, train_cleaner.DEFAULT_OUT)
         documents = report_cross_validated(cv.data.pages, cv.data.batch, cv.probabilities, cv.decoding, prf,
                                            args.per_page)
-        report_error_kinds(cv.data.batch, documents, cv.data.targets)
+        report_error_kinds(cv.data.batch, documents, cv.data.targets[:cv.data.scored_lines])
     pages = seed_pages(args.corpus) if args.seeds else dev_pages(args.corpus)
     bodies, seconds = clean_pages(pages)
     if not (args.cv or args.retrain):

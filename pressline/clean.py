@@ -53,6 +53,10 @@ MODEL_REASONS = frozenset({"site_template", "comment_thread", "outside_main_bloc
 RULE_DECIDED = frozenset({"repeated_title", TITLE, SUBTITLE, "related_links"})
 # A line seen in this many other documents of the run is template text.
 SITE_TEMPLATE_DOCUMENTS = 2
+# A line this long seen so is removed whatever the model says (a newsletter blurb, a legal
+# paragraph): the dev corpus has too few pages of one site for the model to learn it, and none of
+# its 397 lines of 8 words or more standing in 2 other pages is article text.
+TEMPLATE_WORDS = 8
 # Documents analysed together: enough to vectorise over, few enough for the caches.
 SUB_BATCH = 64
 # Reasons whose following headline-like lines belong to the same list.
@@ -623,7 +627,19 @@ def _label_tail(lines: LineTable, reasons: list[str | None], low: int, body_end:
 def label_batch(batch: AnalysedBatch, probabilities: np.ndarray, decoding: Decoding) -> list[CleanedDocument]:
     """Final labels: the model's body decision where the rules leave room for one, with a reason."""
     keep, in_main = decode(probabilities, batch.lines.words, batch.layer.body, batch.offsets, decoding)
-    return batch.documents(_final_reasons(batch, keep, in_main))
+    return batch.documents(_final_reasons(batch, keep & ~template_lines(batch), in_main))
+
+
+def template_lines(batch: AnalysedBatch) -> np.ndarray:
+    """Long lines that stand in other documents of the run, in documents with a long line of their
+    own: the site's template around an article. A document whose every long line stands elsewhere
+    is a copy (one wire story on several sites), left to the model and to dedup, not emptied."""
+    sizes = np.diff(batch.offsets)
+    long = batch.lines.words >= TEMPLATE_WORDS
+    recurring = long & (batch.elsewhere >= SITE_TEMPLATE_DOCUMENTS)
+    document = np.repeat(np.arange(sizes.size), sizes)
+    has_own_text = np.bincount(document, weights=long & ~recurring, minlength=sizes.size) > 0
+    return recurring & has_own_text[document]
 
 
 def decode(probabilities: np.ndarray, words: np.ndarray, rule_body: np.ndarray, offsets: np.ndarray,

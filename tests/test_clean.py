@@ -288,9 +288,18 @@ def test_the_census_keys_are_the_cleaners_keys(texts: list[str]) -> None:
     assert key_hashes([long, long + "tail differs after the key"])[0].tolist()[0] == key_hashes([long])[0][0]
 
 
+NEWSLETTER = "Sign up for our daily newsletter to get the best of our journalism delivered to you every morning."
+
+
+def _site_pages(count: int) -> list[str]:
+    """Articles of one site: each with a paragraph of its own, some shared ones, the site's blurb."""
+    return [_article(f"Story {k} of the day", f"The council of district {k} voted on the plan for its "
+                     f"{k + 2} new schools after a long debate on Tuesday.", *PARAGRAPHS[k % 3:], NEWSLETTER)
+            for k in range(count)]
+
+
 def test_cleaning_with_the_run_census_does_not_depend_on_the_batches() -> None:
-    pages = [_article(f"Story {k} of the day", *PARAGRAPHS[k % 3:], "Sign up for our daily newsletter to get "
-                      "the best of our journalism delivered to you every morning.") for k in range(8)]
+    pages = _site_pages(8)
     census = census_of(pages)
     whole = clean_many(pages, census=census)
     for size in (1, 3):
@@ -302,10 +311,18 @@ def test_cleaning_with_the_run_census_does_not_depend_on_the_batches() -> None:
 
 
 def test_a_line_on_many_pages_of_a_batch_is_template() -> None:
-    pages = [_article(f"Story {k} of the day", *PARAGRAPHS[k % 3:], "Sign up for our daily newsletter to get "
-                      "the best of our journalism delivered to you every morning.") for k in range(8)]
+    pages = _site_pages(8)
     for document in clean_many(pages):
-        assert document.labels[-1].reason != BODY
+        assert document.labels[-1].reason == "site_template"
+        assert document.labels[1].reason == BODY  # its own paragraph
+
+
+def test_copies_of_one_story_keep_their_text() -> None:
+    """A wire story on several sites: every long line stands elsewhere, and none of it is template."""
+    story = [f"Story of the day on site {k}" for k in range(4)]
+    pages = [_article(title, *PARAGRAPHS, f"Copyright {k} Site Media") for k, title in enumerate(story)]
+    for document in clean_many(pages):
+        assert [label.text for label in document.labels if label.reason == BODY][:3] == PARAGRAPHS
 
 
 rule_like_lines = st.lists(
