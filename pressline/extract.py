@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
@@ -959,8 +959,13 @@ def _is_dated(labels: list[LineLabel], j: int) -> bool:
     line, so only its first MAX_BYLINE_CHARS are searched (a huge line costs no more)."""
     if not 0 <= j < len(labels):
         return False
-    text = labels[j].text[:MAX_BYLINE_CHARS]
-    return labels[j].reason == "dateline" or bool(_DIGIT.search(text) and (_DATE.search(text) or _STAMP.search(text)))
+    return labels[j].reason == "dateline" or _opens_dated(labels[j].text[:MAX_BYLINE_CHARS])
+
+
+@lru_cache(maxsize=1 << 14)
+def _opens_dated(text: str) -> bool:
+    """Memoised: the header search asks it of the same few lines again and again."""
+    return bool(_DIGIT.search(text) and (_DATE.search(text) or _STAMP.search(text)))
 
 
 def find_publisher(cleaned: CleanedDocument) -> str | None:
