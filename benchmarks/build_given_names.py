@@ -43,9 +43,7 @@ def _names_of(provider: type) -> set[str]:
     found: set[str] = set()
     for attribute in PROVIDER_LISTS:
         names = vars(provider).get(attribute, ())
-        if isinstance(names, dict):  # weighted lists: name -> frequency
-            names = names.keys()
-        if isinstance(names, (list, tuple, set, frozenset, type({}.keys()))):
+        if isinstance(names, (dict, list, tuple)):  # a dict weighs its names; one locale has a property
             found.update(name.lower() for name in names if _WORD.fullmatch(name))
     return found
 
