@@ -89,6 +89,12 @@ class CleanedDocument:
     line_numbers: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    # `word_count` of each line: the cleaner has counted them, and field extraction needs them again.
+    words: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if len(self.words) != len(self.texts):
+            self.words = list(map(word_count, self.texts))
 
     @property
     def labels(self) -> list[LineLabel]:
@@ -97,6 +103,10 @@ class CleanedDocument:
     @property
     def body_lines(self) -> list[str]:
         return [text for text, reason in zip(self.texts, self.reasons) if reason == BODY]
+
+    @property
+    def body_words(self) -> int:
+        return sum(words for words, reason in zip(self.words, self.reasons) if reason == BODY)
 
     @property
     def removed(self) -> list[LineLabel]:
@@ -531,7 +541,8 @@ class AnalysedBatch:
     def documents(self, reasons: list[str]) -> list[CleanedDocument]:
         """The batch's documents with the given label (flat, one per line) of each line."""
         numbers, texts, bounds = self.lines.line_numbers.tolist(), self.lines.texts, self.offsets.tolist()
-        return [CleanedDocument(numbers[low:high], texts[low:high], reasons[low:high])
+        words = self.lines.words.tolist()
+        return [CleanedDocument(numbers[low:high], texts[low:high], reasons[low:high], words[low:high])
                 for low, high in zip(bounds, bounds[1:])]
 
 

