@@ -689,7 +689,7 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         if names:
             return names
     return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
-        or _bio_box(labels) or _site_owner(cleaned)
+        or _bio_box(labels) or _site_owner(cleaned, labels)
 
 
 def _credits_a_team(text: str) -> bool:
@@ -712,8 +712,13 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
     given name (`_known_name`: 'Ann Lee', 'About Ann', 'Meet Ann Lee') with, in the next lines, a
     bio opening with that name ('Ann is a growth analyst ...', 'Ann Lee writes about ...'). Blogs
     put it under the text; the bio is what says the name is the writer's, not a heading's
-    ('Apache Spark' over 'Apache Spark is ...') or a quoted source's."""
-    for i, label in enumerate(labels):
+    ('Apache Spark' over 'Apache Spark is ...') or a quoted source's. Only lines with a bio-shaped
+    line under them are looked at, found in the joined page (few lines are)."""
+    page = "\n".join(label.text for label in labels)
+    starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
+    bios = [bisect_right(starts, match.start()) - 1 for match in _BIO_LINE.finditer(page)]
+    for i in sorted({i for j in bios for i in range(max(0, j - BIO_REACH), j)}):
+        label = labels[i]
         about = _ABOUT.match(label.text)
         text = label.text[about.end():] if about else label.text
         if not text[:1].isupper() or len(text) > MAX_NAME_CHARS:
@@ -730,17 +735,18 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
 _ABOUT = re.compile(r"^(?:About|Meet)\s+(?:the\s+author:?\s+)?")
 # A bio opens with the name (or the first name) and a verb of what the person is or does.
 _BIO_START = re.compile(r"^[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?\s+(?:is|was|has|writes|covers|leads|works|joined|holds)\s")
+# The same at the start of a line of the joined page: white space does not cross a line's end.
+_BIO_LINE = re.compile(_BIO_START.pattern.replace(r"\s", r"[^\S\n]"), re.MULTILINE)
 # How far under the name its bio may start (a role or a link line may come between).
 BIO_REACH = 3
 
 
-def _site_owner(cleaned: CleanedDocument) -> list[str]:
+def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel]) -> list[str]:
     """The person a personal site is named after, when the page credits nobody else: the first or
     last part of the dump's first line beside a site-name separator (a page <title>: 'Go ahead,
     self-host Postgres | Ann Lee'), or a copyright holder ('© 2025 Ann Lee'), that is a person's
     name opening with a known given name (`_known_name`) and holding two name words. (A first line
     that is a name alone is as often a kicker over the headline or an author box as a site header.)"""
-    labels = cleaned.labels
     first = labels[0].text if labels else ""
     parts = _SITE_SEPARATOR.split(first)[::2] if len(first) <= MAX_BYLINE_CHARS else []
     for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + _copyright_holders(cleaned):
