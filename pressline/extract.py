@@ -35,7 +35,7 @@ from pressline.clean import (
 
 # Memoised per-line answers are bounded: a crawl repeats each site's header lines on all its
 # pages, and the header search asks of the same lines again and again; the rules are fixed per process.
-LINE_MEMO = 1 << 14
+LINE_MEMO = 1 << 12
 
 
 def _memoised_names(function: Callable[..., list[str]]) -> Callable[..., list[str]]:
