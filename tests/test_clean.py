@@ -217,6 +217,13 @@ def test_batch_cleaning_keeps_input_lines_in_order_and_accounts_for_all(texts: l
 
 @settings(max_examples=30, deadline=None)
 @given(page_texts)
+def test_cleaned_documents_carry_the_word_count_of_each_line(texts: list[str]) -> None:
+    for document in clean_many(texts):
+        assert document.words == [word_count(text) for text in document.texts]
+
+
+@settings(max_examples=30, deadline=None)
+@given(page_texts)
 def test_batch_cleaning_is_deterministic(texts: list[str]) -> None:
     assert [_labels(doc) for doc in clean_many(texts)] == [_labels(doc) for doc in clean_many(texts)]
 

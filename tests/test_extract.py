@@ -223,6 +223,12 @@ def test_parse_authors_returns_clean_names(byline: str) -> None:
         assert name == name.strip() and name
 
 
+def test_a_remembered_byline_hands_each_caller_a_list_of_its_own() -> None:
+    first = parse_authors("By Ann Lee and Raj Patel")
+    first.append("Not A Writer")
+    assert parse_authors("By Ann Lee and Raj Patel") == ["Ann Lee", "Raj Patel"]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_made_up_dumps_in_the_seed_styles_give_gold_fields(seed: int) -> None:
     for name, text, expected in iter_dumps(50, seed=seed):
