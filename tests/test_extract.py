@@ -311,10 +311,11 @@ def test_find_title_in_made_up_headers(header: list[str], title: str | None) -> 
 
 def title_feature(lines: list[str], name: str) -> dict[str, float | None]:
     """Each candidate line's `name` feature: its title score with that weight 1 and the others 0."""
-    labels = clean("\n\n".join(lines)).labels
+    cleaned = clean("\n\n".join(lines))
+    labels = cleaned.labels
     rules = title_rules()
     rules = dataclasses.replace(rules, weights=dict.fromkeys(rules.weights, 0.0) | {name: 1.0})
-    header = title_header(labels, rules, main_text_start(labels))
+    header = title_header(cleaned, rules, main_text_start(labels), labels)
     return {labels[i].text: _title_score(header, i, rules) for i in range(header.low, header.high)}
 
 
