@@ -580,6 +580,8 @@ def parse_authors(byline: str) -> list[str]:
     parts = _NAME_SEPARATORS.split(names_part)
     for separator, candidate in zip(["", *parts[1::2]], parts[::2]):
         name = _unrepeated(_PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:")))
+        if rules.team.match(name):
+            continue  # 'Acme Editorial Team', 'Our Editors': a group, nobody by name
         role = rules.role.search(name)
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is

@@ -593,6 +593,12 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Valley Post Team", "Weather Guide", "March 3, 2024"], []),
         (["Rivers rise after the storm", "* Our Team", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
         (["Rivers rise after the storm", "Highly trained staff", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
+        # ... after 'By' too ('By Acme Editorial Team', 'By Our Editors'), alone or beside people
+        (["Rivers rise after the storm", "By Valley Post Editorial Team", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "By Our Editors", "Petra Novak", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "By Harbour Gazette Staff | March 3, 2024"], []),
+        (["Rivers rise after the storm", "By Petra Novak, Raj Patel and the Valley Post Team"],
+         ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "Contributors: Petra Novak, Raj Patel"], ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "* Contributors", "* Podcast"], []),  # a menu
     ],
