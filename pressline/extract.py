@@ -126,6 +126,7 @@ class AuthorRules:
     not_name_word: re.Pattern[str]
     max_name_words: int
     team: re.Pattern[str]
+    credentials: re.Pattern[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -148,10 +149,12 @@ def author_rules() -> AuthorRules:
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
         re.compile(rf"\b(?:{_words_pattern(config['menu_option_ends'])})$", re.IGNORECASE),
-        re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b",
-                   re.IGNORECASE),
+        re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b(?!\.)",
+                   re.IGNORECASE),  # (?!\.): 'A.' is an initial, not the article
         config["max_name_words"],
         re.compile(rf"^(?:[\w.&'’-]+\s+){{0,3}}(?:{_words_pattern(config['team_words'])})$", re.IGNORECASE),
+        re.compile(rf"(?:,?\s+(?:[A-Z]{{{config['credential_caps'][0]},{config['credential_caps'][1]}}}"
+                   rf"|{_words_pattern(config['credentials'])})(?=[\s,]|$))+$"),
     )
 
 
@@ -587,6 +590,12 @@ def parse_authors(byline: str) -> list[str]:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
             name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
+        if credentials := rules.credentials.search(" " + name):
+            head = (" " + name)[:credentials.start()].strip()
+            if authors and not head:
+                continue  # "Ann Lee, M.D. FACP": credentials only
+            if " " in head and not name.isupper():
+                name = head  # "Ann Lee CPP": letters after the name (not "ANN LEE", a name in capitals)
         if authors and " " not in name and separator in (",", ";"):
             continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
         if name and name.lower() not in rules.not_people and not rules.menu_option.search(name) \
@@ -726,7 +735,7 @@ def _header_line_names(text: str) -> list[str]:
     rest = _LIST_MARK.sub("", text)
     for name in names:
         rest = rest.replace(name, " ", 1)
-    rest = _NAME_SEPARATORS.sub(" ", rest).strip(" |•·-–—,.:")
+    rest = rules.credentials.sub("", " " + _NAME_SEPARATORS.sub(" ", rest)).strip(" |•·-–—,.:")  # 'Ann Lee CPP, PSP'
     return names if not rest or word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
 
 

@@ -86,6 +86,15 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Company Size", []),
         ("BY EVENT TYPE", []),
         ("By Ann Lee, Home Security Expert & Tom Hall, Data Journalist", ["Ann Lee"]),
+        # credentials after a name are cut; a surname in capitals is no credential
+        ("By Ann Lee CPP, PSP", ["Ann Lee"]),
+        ("By Ann Lee MD and Tom Hall, PhD", ["Ann Lee", "Tom Hall"]),
+        ("By Ann Lee, M.D. FACP", ["Ann Lee"]),
+        ("Par Ann LEE", ["Ann LEE"]),
+        ("By ANN LEE MD", ["ANN LEE MD"]),
+        # a team names nobody
+        ("By the Valley Post Editorial Team", []),
+        ("By Ann Lee and Valley Post Staff", ["Ann Lee"]),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -581,6 +590,8 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Susan March 3, 2024 0 Comments"], ["Susan"]),
         (["Rivers rise after the storm", "Harbour March 3, 2024 0 Comments"], []),
         (["Rivers rise after the storm", "Petra Novak Founder at Acme"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Petra Novak CPP, PSP", "March 3, 2024"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "A. J. Novak", "March 3, 2024"], ["A. J. Novak"]),
         (["Rivers rise after the storm", "Petra Novak and Raj Patel | Guest Columnists"], ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "* Petra Novak – Type & Expression (Instructor: Tom Hall)"], []),
         (["Rivers rise after the storm", "by Petra Novak ● March 3, 2024 ● 6 min read"], ["Petra Novak"]),
