@@ -153,8 +153,9 @@ def author_rules() -> AuthorRules:
                    re.IGNORECASE),  # (?!\.): 'A.' is an initial, not the article
         config["max_name_words"],
         re.compile(rf"^(?:[\w.&'’-]+\s+){{0,3}}(?:{_words_pattern(config['team_words'])})$", re.IGNORECASE),
-        re.compile(rf"(?:,?\s+(?:[A-Z]{{{config['credential_caps'][0]},{config['credential_caps'][1]}}}"
-                   rf"|{_words_pattern(config['credentials'])})(?=[\s,]|$))+$"),
+        # on a name with single spaces; at most four: a search is linear (no run is split two ways)
+        re.compile(rf"(?:,? (?:[A-Z]{{{config['credential_caps'][0]},{config['credential_caps'][1]}}}"
+                   rf"|{_words_pattern(config['credentials'])})(?=[ ,]|$)){{1,4}}$"),
     )
 
 
@@ -735,7 +736,8 @@ def _header_line_names(text: str) -> list[str]:
     rest = _LIST_MARK.sub("", text)
     for name in names:
         rest = rest.replace(name, " ", 1)
-    rest = rules.credentials.sub("", " " + _NAME_SEPARATORS.sub(" ", rest)).strip(" |•·-–—,.:")  # 'Ann Lee CPP, PSP'
+    rest = rules.credentials.sub("", " " + " ".join(_NAME_SEPARATORS.sub(" ", rest).split()))  # 'Ann Lee CPP, PSP'
+    rest = rest.strip(" |•·-–—,.:")
     return names if not rest or word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
 
 
