@@ -127,6 +127,8 @@ class AuthorRules:
     max_name_words: int
     team: re.Pattern[str]
     credentials: re.Pattern[str]
+    box_labels: frozenset[str]
+    bio_openings: tuple[str, ...]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -156,6 +158,8 @@ def author_rules() -> AuthorRules:
         # on a name with single spaces; at most four: a search is linear (no run is split two ways)
         re.compile(rf"(?:,? (?:[A-Z]{{{config['credential_caps'][0]},{config['credential_caps'][1]}}}"
                    rf"|{_words_pattern(config['credentials'])})(?=[ ,]|$)){{1,4}}$"),
+        frozenset(config["box_labels"]),
+        tuple(config["bio_openings"]),
     )
 
 
@@ -633,6 +637,8 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         names = _byline_names(labels, i, inline=True) or _handle(labels, i)
         if names:
             return names
+        if _credits_a_team_inline(labels[i].text):
+            return []  # 'Guides · 10 min read · By Acme Editorial Team': no segment of it is a name
         names = _bare_names(labels, i, title_index is None or i > title_index)
         if names and not any(_known_name(name, alone=True) for name in names):
             # a name-shaped line beside the date ('Las Vegas'): a header line naming a known person wins
@@ -640,7 +646,7 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         if names:
             return names
     return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
-        or _bio_box(labels) or _site_owner(cleaned)
+        or _bio_box(labels) or _labelled_box(labels) or _site_owner(cleaned)
 
 
 def _credits_a_team(text: str) -> bool:
@@ -653,6 +659,17 @@ def _credits_a_team(text: str) -> bool:
                           or not all(word[0].isupper() for word in text.split())):
         return False
     return bool(rules.team.match(names))
+
+
+def _credits_a_team_inline(text: str) -> bool:
+    """Whether a line credits a group after an inline 'by' ('Guides · 5 min read · By Acme Editorial Team')."""
+    rules = author_rules()
+    for match in rules.inline.finditer(text):
+        rest = text[match.end():]
+        end = rules.names_end.search(rest)
+        if rules.team.match((rest[:end.start()] if end else rest).strip(" ,.")):
+            return True
+    return False
 
 
 _MENU_TEAM = re.compile(r"^(?:our|meet|join|about)\b", re.IGNORECASE)
@@ -670,12 +687,30 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
         if not text[:1].isupper() or len(text) > MAX_NAME_CHARS:
             continue
         opening = text.split(maxsplit=1)[0] + " "  # the bio's first word is the name's (cheap test first)
+        first_person = author_rules().bio_openings
         bio = any(labels[j].text.startswith(opening) and _BIO_START.match(labels[j].text)
-                  for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
+                  or labels[j].text.startswith(first_person) for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
         # a third name word: 'Jack Brooks Park is ...' is a place's entry
         if bio and _known_name(text, alone=bool(about)) and len(_OWNER_NAME_WORD.findall(text)) <= 2:
             return [text]
     return []
+
+
+def _labelled_box(labels: list[LineLabel]) -> list[str]:
+    """The name of an author box that says what it is ('Ann Lee' over 'Author', 'Article by' over 'Ann
+    Lee', `box_labels`): the line over or under such a label, when it is only a person's name opening with a
+    known given name (`_known_name`). The label, not the place, says it: blogs put the box among related links."""
+    box = author_rules().box_labels
+    for i, label in enumerate(labels):
+        if len(label.text) <= BOX_LABEL_CHARS and _LIST_MARK.sub("", label.text).strip(" :").lower() in box:
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(labels) and (name := _known_name(labels[j].text, alone=False)):
+                    return [name]
+    return []
+
+
+# The longest label of `box_labels` with a list mark and a colon (a cheap test first).
+BOX_LABEL_CHARS = 24
 
 
 _ABOUT = re.compile(r"^(?:About|Meet)\s+(?:the\s+author:?\s+)?")

@@ -95,6 +95,11 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         # a team names nobody
         ("By the Valley Post Editorial Team", []),
         ("By Ann Lee and Valley Post Staff", ["Ann Lee"]),
+        # 'author' and 'written by' in other languages
+        ("Autor: Jan Novák", ["Jan Novák"]),
+        ("Escrito por Ana Ruiz y Luis Gómez", ["Ana Ruiz", "Luis Gómez"]),
+        ("Geschrieben von Petra Novak und Tom Hall", ["Petra Novak", "Tom Hall"]),
+        ("Auteur : Claire Martin", ["Claire Martin"]),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -610,6 +615,7 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "By Harbour Gazette Staff | March 3, 2024"], []),
         (["Rivers rise after the storm", "By Petra Novak, Raj Patel and the Valley Post Team"],
          ["Petra Novak", "Raj Patel"]),
+        (["Rivers rise after the storm", "Weather Guides · 5 min read · By Valley Post Editorial Team"], []),
         (["Rivers rise after the storm", "Contributors: Petra Novak, Raj Patel"], ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "* Contributors", "* Podcast"], []),  # a menu
     ],
@@ -633,6 +639,12 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["About Petra", "Petra Novak is a hydrologist who writes about rivers and floods."], ["Petra"]),
         (["Apache Spark", "Apache Spark is an engine for processing data at scale."], []),
         (["Jack Brooks Park", "Jack Brooks Park is a park by the river with a boat ramp."], []),
+        (["Petra Novak", "I'm a hydrologist and I write about rivers and floods."], ["Petra Novak"]),
+        (["Harbour Lights", "I'm sure the river will rise again this spring."], []),
+        # a box labelled as the writer's, among related links too
+        (["Related stories", "Article by", "Petra Novak", "Bridge reopens after repairs"], ["Petra Novak"]),
+        (["Petra Novak", "Author’s Profile", "Latest posts"], ["Petra Novak"]),
+        (["Harbour Lights", "Author", "Latest posts"], []),
     ],
 )
 def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[str], authors: list[str]) -> None:
