@@ -352,6 +352,8 @@ def title_feature(lines: list[str], name: str) -> dict[str, float | None]:
          "Rivers rise after the storm", 0.0),
         (["Menu", "News", "Rivers rise after the storm", "March 3, 2024"], "under_headline",
          "Rivers rise after the storm", 0.0),  # under a menu item, not a headline
+        (["Valley Post Logo with Name", "Rivers rise after the storm", "March 3, 2024"], "nav_word",
+         "Valley Post Logo with Name", 1.0),  # an image's alt text
     ],
 )
 def test_title_features_on_made_up_headers(header: list[str], name: str, line: str, value: float) -> None:
