@@ -129,6 +129,7 @@ class AuthorRules:
     credentials: re.Pattern[str]
     box_labels: frozenset[str]
     bio_openings: tuple[str, ...]
+    box_prefix: re.Pattern[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -160,6 +161,7 @@ def author_rules() -> AuthorRules:
                    rf"|{_words_pattern(config['credentials'])})(?=[ ,]|$)){{1,4}}$"),
         frozenset(config["box_labels"]),
         tuple(config["bio_openings"]),
+        re.compile(rf"(?:{_words_pattern(config['box_prefixes'])})[:：]?\s(?=[A-ZÀ-Þ])", re.IGNORECASE),  # linear
     )
 
 
@@ -699,13 +701,18 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
 def _labelled_box(labels: list[LineLabel]) -> list[str]:
     """The name of an author box that says what it is ('Ann Lee' over 'Author', 'Article by' over 'Ann
     Lee', `box_labels`): the line over or under such a label, when it is only a person's name opening with a
-    known given name (`_known_name`). The label, not the place, says it: blogs put the box among related links."""
-    box = author_rules().box_labels
+    known given name (`_known_name`); or the names of a credit line opening with one of `box_prefixes`
+    ('Written by Ann Lee'). The label, not the place, says it: blogs put the box among related links."""
+    rules = author_rules()
     for i, label in enumerate(labels):
-        if len(label.text) <= BOX_LABEL_CHARS and _LIST_MARK.sub("", label.text).strip(" :").lower() in box:
+        if len(label.text) <= BOX_LABEL_CHARS and _LIST_MARK.sub("", label.text).strip(" :").lower() in rules.box_labels:
             for j in (i - 1, i + 1):
                 if 0 <= j < len(labels) and (name := _known_name(labels[j].text, alone=False)):
                     return [name]
+        elif (prefix := rules.box_prefix.match(label.text)) and len(label.text) <= MAX_BYLINE_CHARS:
+            names = parse_authors(label.text[prefix.end():])
+            if names and _known_name(names[0], alone=False):
+                return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
 
 

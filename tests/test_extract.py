@@ -647,6 +647,10 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Related stories", "Article by", "Petra Novak", "Bridge reopens after repairs"], ["Petra Novak"]),
         (["Petra Novak", "Author’s Profile", "Latest posts"], ["Petra Novak"]),
         (["Harbour Lights", "Author", "Latest posts"], []),
+        (["Related stories", "Written by Petra Novak and Raj Patel", "Bridge reopens after repairs"],
+         ["Petra Novak", "Raj Patel"]),
+        (["This post was written by Petra Novak, head of hydrology at Valley Water."], ["Petra Novak"]),
+        (["Related stories", "Written by Harbour Lights"], []),
     ],
 )
 def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[str], authors: list[str]) -> None:
