@@ -130,6 +130,7 @@ class AuthorRules:
     box_labels: frozenset[str]
     bio_openings: tuple[str, ...]
     box_prefix: re.Pattern[str]
+    name_joiners: frozenset[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -162,6 +163,7 @@ def author_rules() -> AuthorRules:
         frozenset(config["box_labels"]),
         tuple(config["bio_openings"]),
         re.compile(rf"(?:{_words_pattern(config['box_prefixes'])})[:：]?\s(?=[A-ZÀ-Þ])", re.IGNORECASE),  # linear
+        frozenset(config["name_joiners"]),
     )
 
 
@@ -870,7 +872,7 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
     text = _LIST_MARK.sub("", label.text)
     prefix = rules.prefix.match(text + " ")
     if prefix and prefix.end() > len(text) and i + 1 < len(labels):
-        return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
+        return parse_authors(_joined_names(labels, i + 1))  # "Written by" alone, the names on the next lines
     if label.reason == "byline" or prefix:
         return parse_authors(text)
     if not inline:
@@ -881,6 +883,22 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
         if not rules.not_writer.search(text, 0, match.start()):
             return parse_authors(text[match.end():])
     return []
+
+
+def _joined_names(labels: list[LineLabel], j: int) -> str:
+    """Line `j`, and the names after it joined by lines of only a comma or an 'and' (`name_joiners`):
+    a byline of linked names dumped one a line ('Ann Lee' / ',' / 'Tom Hall' / ', and' / 'Raj Patel')."""
+    joiners = author_rules().name_joiners
+    parts = [labels[j].text]
+    k = j + 1
+    while k + 1 < len(labels) and len(parts) < MAX_JOINED_NAMES * 2 and labels[k].text.strip() in joiners:
+        parts += [labels[k].text.strip(), labels[k + 1].text]
+        k += 2
+    return " ".join(parts)
+
+
+# More names than this in one byline are a list of contributors, not the writers.
+MAX_JOINED_NAMES = 8
 
 
 def _byline_after_sentence(text: str) -> list[str]:

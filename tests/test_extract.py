@@ -554,6 +554,9 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Ann Lee, Tom Hall, Maria de la Cruz", "March 3, 2024"],
          ["Ann Lee", "Tom Hall", "Maria de la Cruz"]),
         (["Rivers rise after the storm", "Written By", "Tom Hall", "March 3, 2024"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "By", "Tom Hall", ",", "Petra Novak", ", and", "Raj Patel", "March 3, 2024"],
+         ["Tom Hall", "Petra Novak", "Raj Patel"]),  # linked names dumped one a line
+        (["Rivers rise after the storm", "By", "Tom Hall", "Share", "Petra Novak", "March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Photo by Tom Hall", "March 3, 2024"], []),
         (["Rivers rise after the storm", "Reviewed by Tom Hall", "March 3, 2024"], []),
         (["Rivers rise after the storm", "Your Weather Guide", "March 3, 2024"], []),
