@@ -127,9 +127,9 @@ class AuthorRules:
     max_name_words: int
     team: re.Pattern[str]
     credentials: re.Pattern[str]
-    box_labels: frozenset[str]
+    box_line: re.Pattern[str]
+    box_openings: frozenset[str]
     bio_openings: tuple[str, ...]
-    box_prefix: re.Pattern[str]
     name_joiners: frozenset[str]
 
 
@@ -160,9 +160,14 @@ def author_rules() -> AuthorRules:
         # on a name with single spaces; at most four: a search is linear (no run is split two ways)
         re.compile(rf"(?:,? (?:[A-Z]{{{config['credential_caps'][0]},{config['credential_caps'][1]}}}"
                    rf"|{_words_pattern(config['credentials'])})(?=[ ,]|$)){{1,4}}$"),
-        frozenset(config["box_labels"]),
+        # both kinds of box line, matched at a line's start (linear: one way to split a run)
+        re.compile(rf"(?:[-–—*•·+▪►o]\s|\d{{1,2}}[.)]\s)?(?:(?P<label>{_words_pattern(config['box_labels'])})"
+                   rf"[ \t]?[:：]?$|(?P<prefix>{_words_pattern(config['box_prefixes'])})[:：]?\s(?=[A-ZÀ-Þ]))",
+                   re.IGNORECASE),
+        # the characters such a line may open with (a cheap test first)
+        frozenset("-–—*•·+▪►o0123456789") | {word[0] for word in config["box_labels"] + config["box_prefixes"]}
+        | {word[0].upper() for word in config["box_labels"] + config["box_prefixes"]},
         tuple(config["bio_openings"]),
-        re.compile(rf"(?:{_words_pattern(config['box_prefixes'])})[:：]?\s(?=[A-ZÀ-Þ])", re.IGNORECASE),  # linear
         frozenset(config["name_joiners"]),
     )
 
@@ -704,22 +709,21 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
     """The name of an author box that says what it is ('Ann Lee' over 'Author', 'Article by' over 'Ann
     Lee', `box_labels`): the line over or under such a label, when it is only a person's name opening with a
     known given name (`_known_name`); or the names of a credit line opening with one of `box_prefixes`
-    ('Written by Ann Lee'). The label, not the place, says it: blogs put the box among related links."""
+    ('Written by Ann Lee'). The label, not the place, says it: blogs put the box among related links.
+    Few lines open with a character such a line opens with: the cheap test first."""
     rules = author_rules()
     for i, label in enumerate(labels):
-        if len(label.text) <= BOX_LABEL_CHARS and _LIST_MARK.sub("", label.text).strip(" :").lower() in rules.box_labels:
+        if label.text[:1] not in rules.box_openings or not (match := rules.box_line.match(label.text)):
+            continue
+        if match["label"]:
             for j in (i - 1, i + 1):
                 if 0 <= j < len(labels) and (name := _known_name(labels[j].text, alone=False)):
                     return [name]
-        elif (prefix := rules.box_prefix.match(label.text)) and len(label.text) <= MAX_BYLINE_CHARS:
-            names = parse_authors(label.text[prefix.end():])
+        elif len(labels[i].text) <= MAX_BYLINE_CHARS:
+            names = parse_authors(labels[i].text[match.end():])
             if names and _known_name(names[0], alone=False):
                 return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
-
-
-# The longest label of `box_labels` with a list mark and a colon (a cheap test first).
-BOX_LABEL_CHARS = 24
 
 
 _ABOUT = re.compile(r"^(?:About|Meet)\s+(?:the\s+author:?\s+)?")
