@@ -139,6 +139,11 @@ class AuthorRules:
     not_name_word: re.Pattern[str]
     max_name_words: int
     team: re.Pattern[str]
+    credentials: re.Pattern[str]
+    box_line: re.Pattern[str]
+    box_openings: frozenset[str]
+    bio_openings: tuple[str, ...]
+    name_joiners: frozenset[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -161,10 +166,22 @@ def author_rules() -> AuthorRules:
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
         re.compile(rf"\b(?:{_words_pattern(config['menu_option_ends'])})$", re.IGNORECASE),
-        re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b",
-                   re.IGNORECASE),
+        re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b(?!\.)",
+                   re.IGNORECASE),  # (?!\.): 'A.' is an initial, not the article
         config["max_name_words"],
         re.compile(rf"^(?:[\w.&'’-]+\s+){{0,3}}(?:{_words_pattern(config['team_words'])})$", re.IGNORECASE),
+        # on a name with single spaces; at most four: a search is linear (no run is split two ways)
+        re.compile(rf"(?:,? (?:[A-Z]{{{config['credential_caps'][0]},{config['credential_caps'][1]}}}"
+                   rf"|{_words_pattern(config['credentials'])})(?=[ ,]|$)){{1,4}}$"),
+        # both kinds of box line, matched at a line's start (linear: one way to split a run)
+        re.compile(rf"(?:[-–—*•·+▪►o]\s|\d{{1,2}}[.)]\s)?(?:(?P<label>{_words_pattern(config['box_labels'])})"
+                   rf"[ \t]?[:：]?$|(?P<prefix>{_words_pattern(config['box_prefixes'])})[:：]?\s(?=[A-ZÀ-Þ]))",
+                   re.IGNORECASE),
+        # the characters such a line may open with (a cheap test first)
+        frozenset("-–—*•·+▪►o0123456789") | {word[0] for word in config["box_labels"] + config["box_prefixes"]}
+        | {word[0].upper() for word in config["box_labels"] + config["box_prefixes"]},
+        tuple(config["bio_openings"]),
+        frozenset(config["name_joiners"]),
     )
 
 
@@ -634,11 +651,19 @@ def parse_authors(byline: str) -> list[str]:
     parts = _NAME_SEPARATORS.split(names_part)
     for separator, candidate in zip(["", *parts[1::2]], parts[::2]):
         name = _unrepeated(_PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:")))
+        if rules.team.match(name):
+            continue  # 'Acme Editorial Team', 'Our Editors': a group, nobody by name
         role = rules.role.search(name)
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
             name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
+        if credentials := rules.credentials.search(" " + name):
+            head = (" " + name)[:credentials.start()].strip()
+            if authors and not head:
+                continue  # "Ann Lee, M.D. FACP": credentials only
+            if " " in head and not name.isupper():
+                name = head  # "Ann Lee CPP": letters after the name (not "ANN LEE", a name in capitals)
         if authors and " " not in name and separator in (",", ";"):
             continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
         if name and name.lower() not in rules.not_people and not rules.menu_option.search(name) \
@@ -675,6 +700,8 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         names = _byline_names(labels, i, inline=True) or _handle(labels, i)
         if names:
             return names
+        if _credits_a_team_inline(labels[i].text):
+            return []  # 'Guides · 10 min read · By Acme Editorial Team': no segment of it is a name
         names = _bare_names(labels, i, title_index is None or i > title_index)
         if names and not any(_known_name(name, alone=True) for name in names):
             # a name-shaped line beside the date ('Las Vegas'): a header line naming a known person wins
@@ -682,7 +709,7 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         if names:
             return names
     return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
-        or _bio_box(labels) or _site_owner(cleaned, labels)
+        or _bio_box(labels) or _labelled_box(labels) or _site_owner(cleaned, labels)
 
 
 def _credits_a_team(text: str) -> bool:
@@ -697,6 +724,17 @@ def _credits_a_team(text: str) -> bool:
     return bool(rules.team.match(names))
 
 
+def _credits_a_team_inline(text: str) -> bool:
+    """Whether a line credits a group after an inline 'by' ('Guides · 5 min read · By Acme Editorial Team')."""
+    rules = author_rules()
+    for match in rules.inline.finditer(text):
+        rest = text[match.end():]
+        end = rules.names_end.search(rest)
+        if rules.team.match((rest[:end.start()] if end else rest).strip(" ,.")):
+            return True
+    return False
+
+
 _MENU_TEAM = re.compile(r"^(?:our|meet|join|about)\b", re.IGNORECASE)
 
 
@@ -706,10 +744,12 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
     bio opening with that name ('Ann is a growth analyst ...', 'Ann Lee writes about ...'). Blogs
     put it under the text; the bio is what says the name is the writer's, not a heading's
     ('Apache Spark' over 'Apache Spark is ...') or a quoted source's. Only lines with a bio-shaped
-    line under them are looked at, found in the joined page (few lines are)."""
+    line under them are looked at (few lines are), found in the joined page or by their first-person opening."""
     page = "\n".join(label.text for label in labels)
     starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
+    first_person = author_rules().bio_openings
     bios = [bisect_right(starts, match.start()) - 1 for match in _BIO_LINE.finditer(page)]
+    bios += [j for j, label in enumerate(labels) if label.text.startswith(first_person)]
     for i in sorted({i for j in bios for i in range(max(0, j - BIO_REACH), j)}):
         label = labels[i]
         about = _ABOUT.match(label.text)
@@ -718,10 +758,31 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
             continue
         opening = text.split(maxsplit=1)[0] + " "  # the bio's first word is the name's (cheap test first)
         bio = any(labels[j].text.startswith(opening) and _BIO_START.match(labels[j].text)
-                  for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
+                  or labels[j].text.startswith(first_person) for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
         # a third name word: 'Jack Brooks Park is ...' is a place's entry
         if bio and _known_name(text, alone=bool(about)) and len(_OWNER_NAME_WORD.findall(text)) <= 2:
             return [text]
+    return []
+
+
+def _labelled_box(labels: list[LineLabel]) -> list[str]:
+    """The name of an author box that says what it is ('Ann Lee' over 'Author', 'Article by' over 'Ann
+    Lee', `box_labels`): the line over or under such a label, when it is only a person's name opening with a
+    known given name (`_known_name`); or the names of a credit line opening with one of `box_prefixes`
+    ('Written by Ann Lee'). The label, not the place, says it: blogs put the box among related links.
+    Few lines open with a character such a line opens with: the cheap test first."""
+    rules = author_rules()
+    for i, label in enumerate(labels):
+        if label.text[:1] not in rules.box_openings or not (match := rules.box_line.match(label.text)):
+            continue
+        if match["label"]:
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(labels) and (name := _known_name(labels[j].text, alone=False)):
+                    return [name]
+        elif len(labels[i].text) <= MAX_BYLINE_CHARS:
+            names = parse_authors(labels[i].text[match.end():])
+            if names and _known_name(names[0], alone=False):
+                return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
 
 
@@ -785,7 +846,8 @@ def _header_line_names(text: str) -> list[str]:
     rest = _LIST_MARK.sub("", text)
     for name in names:
         rest = rest.replace(name, " ", 1)
-    rest = _NAME_SEPARATORS.sub(" ", rest).strip(" |•·-–—,.:")
+    rest = rules.credentials.sub("", " " + " ".join(_NAME_SEPARATORS.sub(" ", rest).split()))  # 'Ann Lee CPP, PSP'
+    rest = rest.strip(" |•·-–—,.:")
     return names if not rest or word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
 
 
@@ -876,7 +938,7 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
     text = _LIST_MARK.sub("", label.text)
     prefix = rules.prefix.match(text + " ")
     if prefix and prefix.end() > len(text) and i + 1 < len(labels):
-        return parse_authors(labels[i + 1].text)  # "Written by" alone, the name on the next line
+        return parse_authors(_joined_names(labels, i + 1))  # "Written by" alone, the names on the next lines
     if label.reason == "byline" or prefix:
         return parse_authors(text)
     if not inline:
@@ -887,6 +949,22 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
         if not rules.not_writer.search(text, 0, match.start()):
             return parse_authors(text[match.end():])
     return []
+
+
+def _joined_names(labels: list[LineLabel], j: int) -> str:
+    """Line `j`, and the names after it joined by lines of only a comma or an 'and' (`name_joiners`):
+    a byline of linked names dumped one a line ('Ann Lee' / ',' / 'Tom Hall' / ', and' / 'Raj Patel')."""
+    joiners = author_rules().name_joiners
+    parts = [labels[j].text]
+    k = j + 1
+    while k + 1 < len(labels) and len(parts) < MAX_JOINED_NAMES * 2 and labels[k].text.strip() in joiners:
+        parts += [labels[k].text.strip(), labels[k + 1].text]
+        k += 2
+    return " ".join(parts)
+
+
+# More names than this in one byline are a list of contributors, not the writers.
+MAX_JOINED_NAMES = 8
 
 
 def _byline_after_sentence(text: str) -> list[str]:

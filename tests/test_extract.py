@@ -86,6 +86,20 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Company Size", []),
         ("BY EVENT TYPE", []),
         ("By Ann Lee, Home Security Expert & Tom Hall, Data Journalist", ["Ann Lee"]),
+        # credentials after a name are cut; a surname in capitals is no credential
+        ("By Ann Lee CPP, PSP", ["Ann Lee"]),
+        ("By Ann Lee MD and Tom Hall, PhD", ["Ann Lee", "Tom Hall"]),
+        ("By Ann Lee, M.D. FACP", ["Ann Lee"]),
+        ("Par Ann LEE", ["Ann LEE"]),
+        ("By ANN LEE MD", ["ANN LEE MD"]),
+        # a team names nobody
+        ("By the Valley Post Editorial Team", []),
+        ("By Ann Lee and Valley Post Staff", ["Ann Lee"]),
+        # 'author' and 'written by' in other languages
+        ("Autor: Jan Novák", ["Jan Novák"]),
+        ("Escrito por Ana Ruiz y Luis Gómez", ["Ana Ruiz", "Luis Gómez"]),
+        ("Geschrieben von Petra Novak und Tom Hall", ["Petra Novak", "Tom Hall"]),
+        ("Auteur : Claire Martin", ["Claire Martin"]),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -345,6 +359,8 @@ def title_feature(lines: list[str], name: str) -> dict[str, float | None]:
          "Rivers rise after the storm", 0.0),
         (["Menu", "News", "Rivers rise after the storm", "March 3, 2024"], "under_headline",
          "Rivers rise after the storm", 0.0),  # under a menu item, not a headline
+        (["Valley Post Logo with Name", "Rivers rise after the storm", "March 3, 2024"], "nav_word",
+         "Valley Post Logo with Name", 1.0),  # an image's alt text
     ],
 )
 def test_title_features_on_made_up_headers(header: list[str], name: str, line: str, value: float) -> None:
@@ -545,6 +561,9 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Ann Lee, Tom Hall, Maria de la Cruz", "March 3, 2024"],
          ["Ann Lee", "Tom Hall", "Maria de la Cruz"]),
         (["Rivers rise after the storm", "Written By", "Tom Hall", "March 3, 2024"], ["Tom Hall"]),
+        (["Rivers rise after the storm", "By", "Tom Hall", ",", "Petra Novak", ", and", "Raj Patel", "March 3, 2024"],
+         ["Tom Hall", "Petra Novak", "Raj Patel"]),  # linked names dumped one a line
+        (["Rivers rise after the storm", "By", "Tom Hall", "Share", "Petra Novak", "March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Photo by Tom Hall", "March 3, 2024"], []),
         (["Rivers rise after the storm", "Reviewed by Tom Hall", "March 3, 2024"], []),
         (["Rivers rise after the storm", "Your Weather Guide", "March 3, 2024"], []),
@@ -588,6 +607,8 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Susan March 3, 2024 0 Comments"], ["Susan"]),
         (["Rivers rise after the storm", "Harbour March 3, 2024 0 Comments"], []),
         (["Rivers rise after the storm", "Petra Novak Founder at Acme"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "Petra Novak CPP, PSP", "March 3, 2024"], ["Petra Novak"]),
+        (["Rivers rise after the storm", "A. J. Novak", "March 3, 2024"], ["A. J. Novak"]),
         (["Rivers rise after the storm", "Petra Novak and Raj Patel | Guest Columnists"], ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "* Petra Novak – Type & Expression (Instructor: Tom Hall)"], []),
         (["Rivers rise after the storm", "by Petra Novak ● March 3, 2024 ● 6 min read"], ["Petra Novak"]),
@@ -600,6 +621,13 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Valley Post Team", "Weather Guide", "March 3, 2024"], []),
         (["Rivers rise after the storm", "* Our Team", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
         (["Rivers rise after the storm", "Highly trained staff", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
+        # ... after 'By' too ('By Acme Editorial Team', 'By Our Editors'), alone or beside people
+        (["Rivers rise after the storm", "By Valley Post Editorial Team", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "By Our Editors", "Petra Novak", "March 3, 2024"], []),
+        (["Rivers rise after the storm", "By Harbour Gazette Staff | March 3, 2024"], []),
+        (["Rivers rise after the storm", "By Petra Novak, Raj Patel and the Valley Post Team"],
+         ["Petra Novak", "Raj Patel"]),
+        (["Rivers rise after the storm", "Weather Guides · 5 min read · By Valley Post Editorial Team"], []),
         (["Rivers rise after the storm", "Contributors: Petra Novak, Raj Patel"], ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "* Contributors", "* Podcast"], []),  # a menu
     ],
@@ -623,6 +651,16 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["About Petra", "Petra Novak is a hydrologist who writes about rivers and floods."], ["Petra"]),
         (["Apache Spark", "Apache Spark is an engine for processing data at scale."], []),
         (["Jack Brooks Park", "Jack Brooks Park is a park by the river with a boat ramp."], []),
+        (["Petra Novak", "I'm a hydrologist and I write about rivers and floods."], ["Petra Novak"]),
+        (["Harbour Lights", "I'm sure the river will rise again this spring."], []),
+        # a box labelled as the writer's, among related links too
+        (["Related stories", "Article by", "Petra Novak", "Bridge reopens after repairs"], ["Petra Novak"]),
+        (["Petra Novak", "Author’s Profile", "Latest posts"], ["Petra Novak"]),
+        (["Harbour Lights", "Author", "Latest posts"], []),
+        (["Related stories", "Written by Petra Novak and Raj Patel", "Bridge reopens after repairs"],
+         ["Petra Novak", "Raj Patel"]),
+        (["This post was written by Petra Novak, head of hydrology at Valley Water."], ["Petra Novak"]),
+        (["Related stories", "Written by Harbour Lights"], []),
     ],
 )
 def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[str], authors: list[str]) -> None:
