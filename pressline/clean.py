@@ -86,19 +86,13 @@ class LineLabel:
 class CleanedDocument:
     """The labelled lines, held as columns (a batch yields thousands; labels are built on demand)."""
 
-    line_numbers: list[int] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    line_numbers: list[int]
+    texts: list[str]
+    reasons: list[str]
     # `word_count` of each line, and the line rule it matches on its own (`match_rule`; None for
     # none), before any context: the cleaner has both, and field extraction asks them again.
-    words: list[int] = field(default_factory=list)
-    line_rules: list[str | None] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if len(self.words) != len(self.texts):
-            self.words = list(map(word_count, self.texts))
-        if len(self.line_rules) != len(self.texts):
-            self.line_rules = [match_rule(text, words, default_rules()) for text, words in zip(self.texts, self.words)]
+    words: list[int]
+    line_rules: list[str | None]
 
     @property
     def labels(self) -> list[LineLabel]:
