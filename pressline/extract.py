@@ -658,6 +658,8 @@ def parse_authors(byline: str) -> list[str]:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
             name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
+            if " " not in name and name.lower() not in given_names():
+                name = ""  # 'By Acme News' cut to one word that is no given name: an outlet or a desk
         if credentials := rules.credentials.search(" " + name):
             head = (" " + name)[:credentials.start()].strip()
             if authors and not head:
@@ -691,9 +693,12 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
     order = [i for i in _header_order(labels, title_index, date_rules(), start)
              if i != title_index and len(labels[i].text) <= MAX_BYLINE_CHARS]
     for i in order:
-        names = _byline_names(labels, i, inline=False)
+        # a line opening with 'By' outweighs a nearer name-shaped line ('Tech Industry'), but one over
+        # the headline is read with the name-shaped lines (below, where the loop reaches it): a listed
+        # story's credit may end a related list right above the headline
+        names = _byline_names(labels, i, inline=False) if title_index is None or i > title_index else []
         if names:
-            return names  # a line opening with 'By' outweighs a nearer name-shaped line ('Tech Industry')
+            return names
         if _credits_a_team(labels[i].text):
             return []  # 'The Acme Team', 'By our editors': the page credits a team, nobody by name
     for i in order:

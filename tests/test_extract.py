@@ -95,6 +95,9 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         # a team names nobody
         ("By the Valley Post Editorial Team", []),
         ("By Ann Lee and Valley Post Staff", ["Ann Lee"]),
+        # a role word that leaves one word, no given name, names an outlet or a desk; a first name stays
+        ("by Harbourside News", []),
+        ("By Petra, Senior Editor", ["Petra"]),
         # 'author' and 'written by' in other languages
         ("Autor: Jan Novák", ["Jan Novák"]),
         ("Escrito por Ana Ruiz y Luis Gómez", ["Ana Ruiz", "Luis Gómez"]),
@@ -597,6 +600,9 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Tom Hall", "Senior Editor", "Rivers rise after the storm"], []),
         (["Rivers rise after the storm", "Valley Weather", "By Tom Hall March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Written By", "Mar 3, 2024"], []),
+        # a 'By' line over the headline (a listed story's credit) yields to a name below it, else is taken
+        (["By Tom Hall", "Rivers rise after the storm", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
+        (["By Tom Hall", "Rivers rise after the storm", "March 3, 2024"], ["Tom Hall"]),
         # a name with no 'By' and no date beside it: taken when it opens with a known given name
         (["Rivers rise after the storm", "Petra Novak", "Share"], ["Petra Novak"]),
         (["Rivers rise after the storm", "Harbour Lights", "Share"], []),
