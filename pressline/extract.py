@@ -898,15 +898,16 @@ _LONE_HANDLE = re.compile(rf"^{_HANDLE_WORD}$")
 def _page_byline(labels: list[LineLabel]) -> list[str]:
     """Names of the first line opening with 'By' or 'Written by' (or under a lone one) anywhere on
     the page (`_page_lines`): blogs put the byline or an author box under the text, and the prefix
-    says what the name is."""
+    says what the name is. A lone word there must be a known given name ('Written by Petra'): far
+    from the title, 'By Modality' and 'By Industry' are a menu's, 'Author' over 'CP' an avatar's initials."""
     bylines = [i for i, label in enumerate(labels) if label.reason == "byline"]
     page = "\n".join(label.text for label in labels)
     cues = (match.end() for match in author_rules().line_prefix.finditer(page))
     for i in _page_lines(labels, page, cues, 0, bylines):
         if word_count(labels[i].text) <= MAX_BYLINE_WORDS:
             names = _byline_names(labels, i, inline=False)
-            if names:
-                return names
+            if names and (len(names) > 1 or " " in names[0] or _known_name(names[0], alone=True)):
+                return names  # one word that is no given name, far from the title: a menu's 'By Modality'
     return []
 
 

@@ -667,6 +667,9 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
          ["Petra Novak", "Raj Patel"]),
         (["This post was written by Petra Novak, head of hydrology at Valley Water."], ["Petra Novak"]),
         (["Related stories", "Written by Harbour Lights"], []),
+        # far from the title a lone word after 'By' is a given name or a menu's option
+        (["By Petra"], ["Petra"]),
+        (["Solutions", "By Hydrology", "By Region"], []),
     ],
 )
 def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[str], authors: list[str]) -> None:
