@@ -803,16 +803,25 @@ BIO_REACH = 3
 def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel]) -> list[str]:
     """The person a personal site is named after, when the page credits nobody else: the first or
     last part of the dump's first line beside a site-name separator (a page <title>: 'Go ahead,
-    self-host Postgres | Ann Lee'), or a copyright holder ('© 2025 Ann Lee'), that is a person's
+    self-host Postgres | Ann Lee'), a site name in the possessive in the header ("Ann Lee's Tech Blog"),
+    or a copyright holder ('© 2025 Ann Lee'), that is a person's
     name opening with a known given name (`_known_name`) and holding two name words. (A first line
     that is a name alone is as often a kicker over the headline or an author box as a site header.)"""
     first = labels[0].text if labels else ""
     parts = _SITE_SEPARATOR.split(first)[::2] if len(first) <= MAX_BYLINE_CHARS else []
-    for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + _copyright_holders(cleaned):
+    owned = [match[1] for label in labels[:SITE_HEADER_LINES] if (match := _POSSESSIVE.match(label.text))]
+    for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + owned + _copyright_holders(cleaned):
         name = _known_name(candidate, alone=False)
         if name and len(_OWNER_NAME_WORD.findall(name)) == 2:
             return [name]
     return []
+
+
+# A site's name in the possessive opening a line of its header ("Ann Lee's Blog", "Ann Lee's notes on
+# ..."): the blog's owner. Only the dump's first lines are the site header; further down, such a line is a
+# listed story's headline ("Ann Lee's Favourite Spots").
+_POSSESSIVE = re.compile(r"^(\S+(?: \S+){1,2})['’]s\s")
+SITE_HEADER_LINES = 10
 
 
 # The words of a site owner's or bio box's name besides initials and particles: a first name and a
