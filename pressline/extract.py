@@ -64,7 +64,7 @@ _PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*
 _DATE_LABEL = re.compile(r"^" + rules_data.fragment("DATE_LABEL") + r"\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
 _COPYRIGHT_HOLDER = re.compile(
-    r"^(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*(?:[-–]\s*\d{0,4})?\s*)?(?P<holder>(?:[^.|]*?[^.|\s])??)\s*"
+    r"^(?:copyright|©|\(c\))\s*(?:(?:©|copyright)\s*)?(?:\d{4}\s*(?:[-–]\s*\d{0,4})?\s*)?(?P<holder>(?:[^.|]*?[^.|\s])??)\s*"
     r"(?:all rights reserved|\.|\||$)",
     re.IGNORECASE,
 )

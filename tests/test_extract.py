@@ -687,6 +687,7 @@ def test_a_byline_under_the_text_is_read_when_the_header_has_none(footer: list[s
         ("Rivers rise after the storm | Petra Novak Institute", [], []),
         ("Weather notes", ["© 2025 Petra Novak. All rights reserved."], ["Petra Novak"]),
         ("Weather notes", ["© 2025 Valley Post. All rights reserved."], []),
+        ("Weather notes", ["© Copyright 2012-2025 Petra Novak"], ["Petra Novak"]),
         # a blog named in the possessive in the site header; further down such a line is a story's headline
         ("Petra Novak's Weather Notes", [], ["Petra Novak"]),
         ("Harbour Lights's Weather Notes", [], []),
