@@ -714,7 +714,7 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         if names:
             return names
     return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
-        or _bio_box(labels) or _labelled_box(labels) or _site_owner(cleaned, labels)
+        or _bio_box(labels) or _labelled_box(labels) or _sign_off(labels) or _site_owner(cleaned, labels)
 
 
 def _credits_a_team(text: str) -> bool:
@@ -798,6 +798,18 @@ _BIO_START = re.compile(r"^[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?\s+(?:is|was|has|w
 _BIO_LINE = re.compile(_BIO_START.pattern.replace(r"\s", r"[^\S\n]"), re.MULTILINE)
 # How far under the name its bio may start (a role or a link line may come between).
 BIO_REACH = 3
+
+
+def _sign_off(labels: list[LineLabel]) -> list[str]:
+    """The writer signing the text off: the last line of the main text, or the line right after it,
+    that is only a person's name opening with a known given name (`_known_name`), as blogs close
+    ('... appeared in the Valley Post.' / 'Ann Lee'). With a job title after it ('Ann Lee, Chief
+    Marketing Officer, Acme') such a line closes a testimonial, a quote's attribution."""
+    last = next((i for i in range(len(labels) - 1, -1, -1) if labels[i].kept), None)
+    for i in (last, last + 1) if last is not None else ():
+        if i < len(labels) and (name := _known_name(labels[i].text, alone=False)):
+            return [name]
+    return []
 
 
 def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel]) -> list[str]:

@@ -667,6 +667,10 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
          ["Petra Novak", "Raj Patel"]),
         (["This post was written by Petra Novak, head of hydrology at Valley Water."], ["Petra Novak"]),
         (["Related stories", "Written by Harbour Lights"], []),
+        # a name signing the text off; with a job title after it, a testimonial's attribution
+        (["Petra Novak"], ["Petra Novak"]),
+        (["Petra Novak, Chief Marketing Officer, Valley Post"], []),
+        (["Harbour Lights"], []),
         # far from the title a lone word after 'By' is a given name or a menu's option
         (["By Petra"], ["Petra"]),
         (["Solutions", "By Hydrology", "By Region"], []),
