@@ -669,12 +669,18 @@ def parse_authors(byline: str) -> list[str]:
         if authors and " " not in name and separator in (",", ";"):
             continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
         if name and name.lower() not in rules.not_people and not rules.menu_option.search(name) \
-                and _PERSON_NAME.match(name) and name not in authors \
+                and _PERSON_NAME.match(name) and name not in authors and len(_GLUED.findall(name)) < 2 \
                 and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name):
             authors.append(name)
         if role:
             break
     return authors
+
+
+# A capital right after two small letters inside a word: link texts dumped without a space between
+# them ('Wedding ChecklistsJust EngagedWedding Planning'). One such word may be a name's ('Ann SanSone';
+# 'McAdams' and 'MacDonald' are none) or a user name ('AnnLee'); two are run-together links.
+_GLUED = re.compile(r"(?<!\bM)[a-zß-ÿ]{2}[A-ZÀ-Þ]")
 
 
 def _unrepeated(name: str) -> str:
