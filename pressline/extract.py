@@ -648,6 +648,7 @@ def parse_authors(byline: str) -> list[str]:
     names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
     names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
+    credited = False  # a part holding only credentials went before
     parts = _NAME_SEPARATORS.split(names_part)
     for separator, candidate in zip(["", *parts[1::2]], parts[::2]):
         name = _unrepeated(_PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:")))
@@ -663,9 +664,12 @@ def parse_authors(byline: str) -> list[str]:
         if credentials := rules.credentials.search(" " + name):
             head = (" " + name)[:credentials.start()].strip()
             if authors and not head:
+                credited = True
                 continue  # "Ann Lee, M.D. FACP": credentials only
             if " " in head and not name.isupper():
                 name = head  # "Ann Lee CPP": letters after the name (not "ANN LEE", a name in capitals)
+        if credited and name and separator in (",", ";"):
+            break  # "Ann Lee, MD, Valley Health": after the credentials, where the writer works
         if authors and " " not in name and separator in (",", ";"):
             continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
         if name and name.lower() not in rules.not_people and not rules.menu_option.search(name) \

@@ -90,6 +90,8 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Ann Lee CPP, PSP", ["Ann Lee"]),
         ("By Ann Lee MD and Tom Hall, PhD", ["Ann Lee", "Tom Hall"]),
         ("By Ann Lee, M.D. FACP", ["Ann Lee"]),
+        ("Written by Ann Lee, MD, hydrologist, Valley Health", ["Ann Lee"]),  # then where the writer works
+        ("By Ann Lee, MD and Tom Hall, MD", ["Ann Lee", "Tom Hall"]),
         ("Par Ann LEE", ["Ann LEE"]),
         ("By ANN LEE MD", ["ANN LEE MD"]),
         # a team names nobody
