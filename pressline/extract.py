@@ -263,12 +263,15 @@ def extract(cleaned: CleanedDocument) -> Fields:
     labels = cleaned.labels
     start = main_text_start(labels, cleaned.words)
     title_index, title = title_line(cleaned, labels=labels, start=start)
+    # a title on the dump's first line far above the text is the page <title>: where the headline
+    # stands is not known, so the byline and the date are looked for where the main text starts
+    header_index = None if title_index == 0 and start > date_rules().lines_after else title_index
     language = identify_language(body)
-    published, updated = find_stamps(cleaned, publisher, title_index, language, labels=labels, start=start)
+    published, updated = find_stamps(cleaned, publisher, header_index, language, labels=labels, start=start)
     return Fields(
         title=title,
         subtitle=subtitle if (subtitle := cleaned.first("subtitle")) != title else None,
-        authors=find_authors(cleaned, title_index, labels=labels, start=start),
+        authors=find_authors(cleaned, header_index, labels=labels, start=start),
         published_at=published.published_at if published else None,
         published_date=published.published_date if published else None,
         published_at_raw=published.raw if published else None,

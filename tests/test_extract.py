@@ -734,6 +734,16 @@ def test_names_in_running_text_are_not_authors() -> None:
     assert find_authors(clean("\n\n".join(lines)), 0) == []
 
 
+def test_under_a_page_title_far_above_the_text_the_byline_is_read_where_the_text_starts() -> None:
+    menu = ["Home", "Weather", "Rivers", "Maps", "Alerts", "Sport", "Travel", "Contact", "About", "Search", "Menu"]
+    lines = ["New rules for river homes as floods rise across the valley", *menu,
+             "The valley braces for more rain this week, and new rules for river homes follow.",
+             "Petra Novak VALLEY POST", "Show Caption", *BODY_LINES]
+    cleaned = clean("\n\n".join(lines))
+    assert title_line(cleaned)[0] == 0 and main_text_start(cleaned.labels) > date_rules().lines_after
+    assert extract(cleaned).authors == ["Petra Novak"]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(max_size=80), max_size=12))
 def test_find_authors_never_raises(lines: list[str]) -> None:
