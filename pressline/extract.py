@@ -1026,7 +1026,7 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     unless that date line names someone itself (then this line is a kicker: 'Tech Talk' over
     'Ann Lee · 2 days ago'). Such a line is short (a longer one is not searched)."""
     text = labels[i].text
-    if len(text) > MAX_BYLINE_CHARS:
+    if len(text) > MAX_BYLINE_CHARS or text[:1] in "—–" and _EMBED_CREDIT.match(text):
         return []
     if _undated(text) != text:
         return _names_beside_stamp(text)
@@ -1038,6 +1038,11 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
         if j in dated and (beside := _names_beside_stamp(labels[j].text)):
             return beside
     return names
+
+
+# An embedded post's credit line: a dash, the poster's name and handle, the date ('— Ann Lee (@annlee)
+# May 3, 2024' closes an embedded tweet): whose post is quoted, not who wrote the page.
+_EMBED_CREDIT = re.compile(r"[—–]\s*[^()@\n]{1,80}\(@\w+\)")
 
 
 @lru_cache(maxsize=LINE_MEMO)

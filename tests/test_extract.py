@@ -593,6 +593,9 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Nobody", "Knew", "Anything", "March 3, 2024"], []),
         (["Rivers rise after the storm", "Tom Hall", "Weather Desk", "Valley Post March 3, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tomáš Průcha • 8h"], ["Tomáš Průcha"]),
+        # an embedded post's credit names whose post is quoted
+        (["Rivers rise after the storm", "The river is higher than I have ever seen it.",
+          "— Petra Novak (@petranovak) March 3, 2024"], []),
         (["Rivers rise after the storm", "Tom Hall in Weather", "Dec 10"], ["Tom Hall"]),
         (["Kate Moss", "Rivers rise after the storm", "March 3, 2024"], []),
         (["Tom Hall", "Mar 3, 2024", "Rivers rise after the storm"], ["Tom Hall"]),
