@@ -874,20 +874,25 @@ def _header_name(labels: list[LineLabel], title_index: int | None, order: list[i
 @_memoised_names
 def _header_line_names(text: str) -> list[str]:
     """The names of a line holding only names, maybe with a short job title after them ('Ann Lee
-    Founder at Acme', 'Ann Lee and Raj Patel | Guest Columnists'), when the first opens with a
-    known given name (`_known_name`) and the others are shaped like a person's (a line going on
-    otherwise is a list item or a caption: 'Ann Lee – Type & Expression (Instructor: ...)')."""
+    Founder at Acme', 'Ann Lee and Raj Patel | Guest Columnists'), when all are shaped like a
+    person's and the first opens with a known given name (`_known_name`), or a job title follows
+    them (it says they are people where the list of given names does not know the name: 'Manoj
+    Jain | Guest Columnist'). A line going on otherwise is a list item or a caption ('Ann Lee –
+    Type & Expression (Instructor: ...)')."""
     names = parse_authors(text) if len(text) <= MAX_BYLINE_CHARS else []
     rules = author_rules()
-    if not names or not _known_name(names[0], alone=False) or not all(
-            _BARE_NAME.match(name) and not rules.not_name_word.search(name) for name in names[1:]):
+    shaped = [bool(_BARE_NAME.match(name)) and not rules.not_name_word.search(name) for name in names]
+    known = bool(names) and bool(_known_name(names[0], alone=False))
+    if not names or not all(shaped[1:]) or not (known or shaped[0]):
         return []
     rest = _LIST_MARK.sub("", text)
     for name in names:
         rest = rest.replace(name, " ", 1)
     rest = rules.credentials.sub("", " " + " ".join(_NAME_SEPARATORS.sub(" ", rest).split()))  # 'Ann Lee CPP, PSP'
     rest = rest.strip(" |•·-–—,.:")
-    return names if not rest or word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
+    if not rest:
+        return names if known else []
+    return names if word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
 
 
 def _handle(labels: list[LineLabel], i: int) -> list[str]:

@@ -626,6 +626,10 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "A. J. Novak", "March 3, 2024"], ["A. J. Novak"]),
         (["Rivers rise after the storm", "Petra Novak and Raj Patel | Guest Columnists"], ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "* Petra Novak – Type & Expression (Instructor: Tom Hall)"], []),
+        # a job title after names says they are people where the given names do not know the first
+        (["Rivers rise after the storm", "Oyelaran Adeyemi and Tamsin Rowe | Guest Columnists"],
+         ["Oyelaran Adeyemi", "Tamsin Rowe"]),
+        (["Rivers rise after the storm", "Oyelaran Adeyemi", "Share"], []),
         (["Rivers rise after the storm", "by Petra Novak ● March 3, 2024 ● 6 min read"], ["Petra Novak"]),
         (["Rivers rise after the storm", "12/19/2025 • Friday Philosophy • Petra Novak"], ["Petra Novak"]),
         # a name-shaped line beside the date yields to a header line naming a known person
