@@ -796,12 +796,26 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
         if match["label"]:
             for j in (i - 1, i + 1):
                 if 0 <= j < len(labels) and (name := _known_name(labels[j].text, alone=False)):
-                    return [name]
+                    return [name] + (_listed_names(labels, j + 1) if j > i and _LIST_MARK.match(labels[j].text) else [])
         elif len(labels[i].text) <= MAX_BYLINE_CHARS:
             names = parse_authors(labels[i].text[match.end():])
             if names and _known_name(names[0], alone=False):
                 return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
+
+
+def _listed_names(labels: list[LineLabel], j: int) -> list[str]:
+    """The names of the list items from line `j` on that are each only a person's name ('* Tom Hall'
+    under '* Ann Lee' under 'Author(s)'), at most MAX_JOINED_NAMES."""
+    names: list[str] = []
+    not_name = author_rules().not_name_word
+    while j < len(labels) and len(names) < MAX_JOINED_NAMES and _LIST_MARK.match(labels[j].text):
+        name = " ".join(_LIST_MARK.sub("", labels[j].text).split())
+        if not _BARE_NAME.match(name) or not_name.search(name):
+            break
+        names.append(name)
+        j += 1
+    return names
 
 
 _ABOUT = re.compile(r"^(?:About|Meet)\s+(?:the\s+author:?\s+)?")

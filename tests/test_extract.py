@@ -676,6 +676,8 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Related stories", "Article by", "Petra Novak", "Bridge reopens after repairs"], ["Petra Novak"]),
         (["Petra Novak", "Author’s Profile", "Latest posts"], ["Petra Novak"]),
         (["Harbour Lights", "Author", "Latest posts"], []),
+        (["Related stories", "Author(s)", "* Petra Novak", "* Raj Patel", "* Tom Hall", "* Latest posts"],
+         ["Petra Novak", "Raj Patel", "Tom Hall"]),
         (["Related stories", "Written by Petra Novak and Raj Patel", "Bridge reopens after repairs"],
          ["Petra Novak", "Raj Patel"]),
         (["This post was written by Petra Novak, head of hydrology at Valley Water."], ["Petra Novak"]),
