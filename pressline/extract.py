@@ -785,8 +785,9 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
 
 def _labelled_box(labels: list[LineLabel]) -> list[str]:
     """The name of an author box that says what it is ('Ann Lee' over 'Author', 'Article by' over 'Ann
-    Lee', `box_labels`): the line over or under such a label, when it is only a person's name opening with a
-    known given name (`_known_name`); or the names of a credit line opening with one of `box_prefixes`
+    Lee', `box_labels`): the line over or under such a label, when it holds only names, maybe with
+    credentials or a job title (`_header_line_names`: 'Ann Lee, MD, FACP'), and the names of the list items
+    under a listed one ('Author(s)' / '* Ann Lee' / '* Tom Hall'); or the names of a credit line opening with one of `box_prefixes`
     ('Written by Ann Lee'). The label, not the place, says it: blogs put the box among related links.
     Few lines open with a character such a line opens with: the cheap test first."""
     rules = author_rules()
@@ -795,8 +796,8 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
             continue
         if match["label"]:
             for j in (i - 1, i + 1):
-                if 0 <= j < len(labels) and (name := _known_name(labels[j].text, alone=False)):
-                    return [name] + (_listed_names(labels, j + 1) if j > i and _LIST_MARK.match(labels[j].text) else [])
+                if 0 <= j < len(labels) and (names := _header_line_names(labels[j].text)):
+                    return names + (_listed_names(labels, j + 1) if j > i and _LIST_MARK.match(labels[j].text) else [])
         elif len(labels[i].text) <= MAX_BYLINE_CHARS:
             names = parse_authors(labels[i].text[match.end():])
             if names and _known_name(names[0], alone=False):

@@ -678,6 +678,7 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Harbour Lights", "Author", "Latest posts"], []),
         (["Related stories", "Author(s)", "* Petra Novak", "* Raj Patel", "* Tom Hall", "* Latest posts"],
          ["Petra Novak", "Raj Patel", "Tom Hall"]),
+        (["Article written by:", "Petra Novak, MD, FACP", "Article reviewed by:", "Tom Hall, MD"], ["Petra Novak"]),
         (["Related stories", "Written by Petra Novak and Raj Patel", "Bridge reopens after repairs"],
          ["Petra Novak", "Raj Patel"]),
         (["This post was written by Petra Novak, head of hydrology at Valley Water."], ["Petra Novak"]),
