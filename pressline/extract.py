@@ -726,8 +726,10 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
             return _header_name(labels, title_index, order) or names
         if names:
             return names
-    return _signature(labels, title_index) or _header_name(labels, title_index, order) or _page_byline(labels) \
-        or _bio_box(labels) or _labelled_box(labels) or _sign_off(labels) or _site_owner(cleaned, labels)
+    # a name over a bio opening with it is an author box wherever it stands: it outweighs a name line
+    # near the title with nothing beside it, which may be a heading in the text ('Tiny House Pros')
+    return _signature(labels, title_index) or _bio_box(labels) or _header_name(labels, title_index, order) \
+        or _page_byline(labels) or _labelled_box(labels) or _sign_off(labels) or _site_owner(cleaned, labels)
 
 
 def _credits_a_team(text: str) -> bool:

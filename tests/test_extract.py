@@ -744,6 +744,13 @@ def test_names_in_running_text_are_not_authors() -> None:
     assert find_authors(clean("\n\n".join(lines)), 0) == []
 
 
+def test_an_author_box_outweighs_a_lone_name_line_under_the_title() -> None:
+    lines = ["Rivers rise after the storm", "Petra Novak", "Share", *BODY_LINES * 6,
+             "Tom Hall", "Tom is a hydrologist who writes about rivers and floods."]
+    assert find_authors(clean("\n\n".join(lines)), 0) == ["Tom Hall"]
+    assert find_authors(clean("\n\n".join(lines[:-2])), 0) == ["Petra Novak"]
+
+
 def test_under_a_page_title_far_above_the_text_the_byline_is_read_where_the_text_starts() -> None:
     menu = ["Home", "Weather", "Rivers", "Maps", "Alerts", "Sport", "Travel", "Contact", "About", "Search", "Menu"]
     lines = ["New rules for river homes as floods rise across the valley", *menu,
