@@ -64,8 +64,8 @@ _PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*
 _DATE_LABEL = re.compile(r"^" + rules_data.fragment("DATE_LABEL") + r"\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
 _COPYRIGHT_HOLDER = re.compile(
-    r"^(?:copyright|©|\(c\))\s*(?:(?:©|copyright)\s*)?(?:\d{4}\s*(?:[-–]\s*\d{0,4})?\s*)?(?P<holder>(?:[^.|]*?[^.|\s])??)\s*"
-    r"(?:all rights reserved|\.|\||$)",
+    r"^(?:copyright|©|\(c\))\s*(?:(?:©|copyright)\s*)?(?:\d{4}\s*(?:[-–]\s*\d{0,4})?\s*)?"
+    r"(?P<holder>(?:[^.|]*?[^.|\s])??)\s*(?:all rights reserved|\.|\||$)",
     re.IGNORECASE,
 )
 # The holder is named near the start; reading further only costs time on long footers.
@@ -788,9 +788,10 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
 def _labelled_box(labels: list[LineLabel]) -> list[str]:
     """The name of an author box that says what it is ('Ann Lee' over 'Author', 'Article by' over 'Ann
     Lee', `box_labels`): the line over or under such a label, when it holds only names, maybe with
-    credentials or a job title (`_header_line_names`: 'Ann Lee, MD, FACP'), and the names of the list items
-    under a listed one ('Author(s)' / '* Ann Lee' / '* Tom Hall'); or the names of a credit line opening with one of `box_prefixes`
-    ('Written by Ann Lee'). The label, not the place, says it: blogs put the box among related links.
+    credentials or a job title (`_header_line_names`: 'Ann Lee, MD, FACP'), and the names of the list
+    items under a listed one ('Author(s)' / '* Ann Lee' / '* Tom Hall'); or the names of a credit line
+    opening with one of `box_prefixes` ('Written by Ann Lee'). The label, not the place, says it: blogs
+    put the box among related links.
     Few lines open with a character such a line opens with: the cheap test first."""
     rules = author_rules()
     for i, label in enumerate(labels):
@@ -799,7 +800,8 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
         if match["label"]:
             for j in (i - 1, i + 1):
                 if 0 <= j < len(labels) and (names := _header_line_names(labels[j].text)):
-                    return names + (_listed_names(labels, j + 1) if j > i and _LIST_MARK.match(labels[j].text) else [])
+                    listed = j > i and _LIST_MARK.match(labels[j].text)
+                    return names + (_listed_names(labels, j + 1) if listed else [])
         elif len(labels[i].text) <= MAX_BYLINE_CHARS:
             names = parse_authors(labels[i].text[match.end():])
             if names and _known_name(names[0], alone=False):
@@ -845,10 +847,10 @@ def _sign_off(labels: list[LineLabel]) -> list[str]:
 def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel]) -> list[str]:
     """The person a personal site is named after, when the page credits nobody else: the first or
     last part of the dump's first line beside a site-name separator (a page <title>: 'Go ahead,
-    self-host Postgres | Ann Lee'), a site name in the possessive in the header ("Ann Lee's Tech Blog"),
-    or a copyright holder ('© 2025 Ann Lee'), that is a person's
-    name opening with a known given name (`_known_name`) and holding two name words. (A first line
-    that is a name alone is as often a kicker over the headline or an author box as a site header.)"""
+    self-host Postgres | Ann Lee'), a site name in the possessive in the header ("Ann Lee's Tech
+    Blog"), or a copyright holder ('© 2025 Ann Lee'), that is a person's name opening with a known
+    given name (`_known_name`) and holding two name words. (A first line that is a name alone is as
+    often a kicker over the headline or an author box as a site header.)"""
     first = labels[0].text if labels else ""
     parts = _SITE_SEPARATOR.split(first)[::2] if len(first) <= MAX_BYLINE_CHARS else []
     owned = [match[1] for label in labels[:SITE_HEADER_LINES] if (match := _POSSESSIVE.match(label.text))]
@@ -954,8 +956,8 @@ _LONE_HANDLE = re.compile(rf"^{_HANDLE_WORD}$")
 def _page_byline(labels: list[LineLabel]) -> list[str]:
     """Names of the first line opening with 'By' or 'Written by' (or under a lone one) anywhere on
     the page (`_page_lines`): blogs put the byline or an author box under the text, and the prefix
-    says what the name is. A lone word there must be a known given name ('Written by Petra'): far
-    from the title, 'By Modality' and 'By Industry' are a menu's, 'Author' over 'CP' an avatar's initials."""
+    says what the name is. A lone word there must be a known given name ('By Petra'): far from the
+    title, 'By Modality' and 'By Industry' are a menu's, 'Author' over 'CP' an avatar's initials."""
     bylines = [i for i, label in enumerate(labels) if label.reason == "byline"]
     page = "\n".join(label.text for label in labels)
     cues = (match.end() for match in author_rules().line_prefix.finditer(page))
