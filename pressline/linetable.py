@@ -185,15 +185,13 @@ def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ..
 def _in_sets(bits: np.ndarray, offsets: np.ndarray,
              word_sets: tuple[frozenset[str], ...]) -> dict[frozenset[str], np.ndarray]:
     """How many of each line's words (`str.split()`; a word with punctuation attached is missed,
-    a price paid for speed) are in each set, from each word's sets (`_WordIndex`)."""
-    filled = np.flatnonzero(np.diff(offsets) > 0)
-    result = {}
-    for k, words in enumerate(word_sets):
-        counts = np.zeros(offsets.size - 1, np.int64)
-        if filled.size:
-            counts[filled] = np.add.reduceat((bits >> k) & 1, offsets[filled])
-        result[words] = counts
-    return result
+    a price paid for speed) are in each set, from each word's sets (`_WordIndex`). Only the
+    words in some set are attributed to their lines (a few in ten)."""
+    listed = np.flatnonzero(bits)
+    line = np.searchsorted(offsets, listed, side="right") - 1
+    listed_bits = bits[listed]
+    return {words: np.bincount(line[((listed_bits >> k) & 1) != 0], minlength=offsets.size - 1)
+            for k, words in enumerate(word_sets)}
 
 
 def _count_whole_line(text: str, i: int, columns: dict[str, np.ndarray], marks: str) -> None:
@@ -397,11 +395,14 @@ def _lower_table() -> np.ndarray:
 @dataclass(frozen=True, slots=True)
 class _WordIndex:
     """Word lists looked up in numpy: a word's hash is the sum of its (lower-cased) code points
-    times random odd weights by position; a table of 2**16 slots, indexed by the hash's top
-    bits and free of collisions between the listed words, gives each hash its sets (bit k: the
-    k-th list). Python string look-ups would cost a string object per word of the batch."""
+    times powers of an odd `base` by position (base**1 for the first), modulo 2**64; a table of 2**16 slots, indexed by
+    the hash's top bits and free of collisions between the listed words, gives each hash its
+    sets (bit k: the k-th list). Python string look-ups would cost a string object per word of
+    the batch. The hashes of all words come from one running sum over the chunk, each word's
+    difference of it brought back to its own start by the inverse power (odd numbers are
+    invertible modulo 2**64): three passes over the characters, no per-character index arrays."""
 
-    weights: np.ndarray
+    base: int
     keys: np.ndarray
     sets: np.ndarray
 
@@ -411,14 +412,33 @@ class _WordIndex:
         first = np.flatnonzero(starts)
         if not first.size:
             return np.zeros(0, np.uint64)
-        offset = np.arange(lowered.size) - np.repeat(first, np.diff(first, append=lowered.size))
-        terms = self.weights[np.minimum(offset, self.weights.size - 1)] * (lowered * word_chars)
-        return np.add.reduceat(terms, first)
+        powers, inverses = _powers(self.base, lowered.size)
+        terms = np.multiply(lowered, powers[:lowered.size], dtype=np.uint64)
+        terms *= word_chars
+        running = np.cumsum(terms)
+        last = np.append(first[1:], lowered.size) - 1
+        return (running[last] - running[first] + terms[first]) * inverses[first]
 
     def sets_of(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
         hashes = self.hashes(lowered, word_chars, starts)
         slots = (hashes >> np.uint64(48)).astype(np.intp)
         return np.where(self.keys[slots] == hashes, self.sets[slots], 0)
+
+
+def _powers(base: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """base**j and base**(1 - j) modulo 2**64 for j < size (at least): a word starting at j is
+    brought back to start at base**1, so that even a one-letter word has random top bits."""
+    return _power_table(base, max(size - 1, 1).bit_length())
+
+
+@cache
+def _power_table(base: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    tables = []
+    for first, factor in ((1, base), (base, pow(base, -1, 1 << 64))):
+        table = np.full(1 << bits, factor, np.uint64)
+        table[0] = first
+        tables.append(np.cumprod(table))  # wraps modulo 2**64, as intended
+    return tables[0], tables[1]
 
 
 @cache
@@ -433,8 +453,8 @@ def _word_index(word_sets: tuple[frozenset[str], ...]) -> _WordIndex:
     starts = np.zeros(codes.size, bool)
     starts[np.cumsum([0, *lengths])[:-1]] = True
     for seed in range(1000):
-        weights = np.random.default_rng(seed).integers(0, 1 << 63, 16, np.uint64) * np.uint64(2) + np.uint64(1)
-        index = _WordIndex(weights, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64))
+        base = int(np.random.default_rng(seed).integers(0, 1 << 63, dtype=np.uint64)) * 2 + 1
+        index = _WordIndex(base, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64))
         hashes = index.hashes(codes, np.ones(codes.size, bool), starts)
         slots = (hashes >> np.uint64(48)).astype(np.intp)
         if np.unique(slots).size == slots.size:
