@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import compress, repeat
+from itertools import compress
 from re import _constants as sre
 from re import _parser
 
@@ -201,11 +201,6 @@ class RuleSet:
     vocabulary_max_words: int
 
     @property
-    def vocabulary_bits(self) -> dict[str, int]:
-        """Each vocabulary word with bit k set for the k-th vocabulary rule that lists it."""
-        return _vocabulary_bits(self.vocabularies)
-
-    @property
     def menu_marks(self) -> str:
         """Characters counted per line: a menu row holds at least min_segments - 1 of them."""
         return "".join(sorted({separator[0] for separator in self.menu.separators}))
@@ -254,15 +249,6 @@ def parse_rules(config: dict) -> RuleSet:
     )
     vocabulary_max_words = max((rule.max_words for rule in vocabularies), default=0)
     return RuleSet(patterns, any_pattern, vocabularies, menu, continuations, reasons, vocabulary_max_words)
-
-
-@cache
-def _vocabulary_bits(vocabularies: tuple[VocabularyRule, ...]) -> dict[str, int]:
-    bits: dict[str, int] = {}
-    for k, vocabulary in enumerate(vocabularies):
-        for word in vocabulary.words:
-            bits[word] = bits.get(word, 0) | 1 << k
-    return bits
 
 
 @cache
@@ -420,17 +406,14 @@ def _match_rules(lines: LineTable, rules: RuleSet) -> list[str | None]:
 
 
 def _match_vocabularies(lines: LineTable, rules: RuleSet, reasons: list[str | None], free: np.ndarray) -> None:
-    """The vocabulary rules over the tokens of the short free lines, split in one call (lower-casing
-    never makes or removes a separator, so the table's token counts attribute them to lines)."""
+    """The vocabulary rules over the tokens of the short free lines, read in one pass (lower-casing
+    never makes or removes a separator, so the table's token counts are theirs)."""
     short = np.flatnonzero(free & (lines.tokens > 0) & (lines.tokens <= rules.vocabulary_max_words))
     if not short.size or not rules.vocabularies:
         return
-    tokens = lines.tokens_of(short)
+    line_of_token, bits, numbers = lines.token_sets(short, tuple(rule.words for rule in rules.vocabularies))
     counts = lines.tokens[short]
-    line_of_token = np.repeat(np.arange(short.size), counts)
-    digits = np.bincount(line_of_token, np.fromiter(map(str.isdigit, tokens), np.float64, len(tokens)),
-                         short.size)
-    bits = np.fromiter(map(rules.vocabulary_bits.get, tokens, repeat(0)), np.int64, len(tokens))
+    digits = np.bincount(line_of_token, numbers, short.size)
     undecided = np.ones(short.size, bool)
     for k, vocabulary in enumerate(rules.vocabularies):
         in_words = np.bincount(line_of_token, (bits >> k) & 1, short.size)

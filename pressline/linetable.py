@@ -72,6 +72,7 @@ class LineTable:
     sentence_end: np.ndarray  # ends with a sentence mark (closing quotes allowed after it)
     sentence_break: np.ndarray  # holds a sentence break (SENTENCE_BREAK)
     joined_lower: str         # lowered lines (per character, see `_lower_table`), each followed by "\n"
+    lower_codes: np.ndarray   # the code points of `joined_lower`
     lower_starts: np.ndarray  # where each line starts in `joined_lower` (lower-casing keeps lengths)
     in_sets: dict[frozenset[str], np.ndarray]  # per set of `build`'s word_sets: the line's words in it
     key_hashes: np.ndarray    # the line's census key hash (see `key_hashes`)
@@ -87,12 +88,35 @@ class LineTable:
         """The line holding each position of `joined_lower`."""
         return np.searchsorted(self.lower_starts, positions, side="right") - 1
 
-    def tokens_of(self, lines: np.ndarray) -> list[str]:
-        """The tokens (`tokens`) of the given lines, one list: one split of their joined text."""
-        text = "\n".join([self.lowered[i] for i in lines.tolist()])
-        for separator in TOKEN_SEPARATORS:
-            text = text.replace(separator, " ")
-        return text.split()
+    def token_sets(self, lines: np.ndarray, words: tuple[frozenset[str], ...]) -> tuple[np.ndarray, np.ndarray,
+                                                                                       np.ndarray]:
+        """The tokens (`tokens`) of the given lines, read from their code points in `lower_codes`
+        as the word lists are (`_WordIndex`): for each token, its line (an index into `lines`),
+        the lists in `words` that hold it (bit k: the k-th list) and whether it is all digits
+        (`str.isdigit`). No string per token: the lines a vocabulary rule reads have some 700,000."""
+        sizes = self.chars[lines] + 1  # each line with the "\n" that ends it, a separator
+        line_of_char = np.repeat(np.arange(lines.size), sizes)
+        ends = np.cumsum(sizes)
+        codes = self.lower_codes[np.arange(ends[-1] if ends.size else 0)
+                                 + np.repeat(self.lower_starts[lines] - (ends - sizes), sizes)]
+        index = np.minimum(codes, 0x10000).astype(np.intp)
+        token_char = (char_table()[index] & SEPARATOR) == 0
+        starts = _run_starts(token_char)
+        sets = _word_index(words).sets_of(codes, token_char, starts)
+        other = token_char & ~_digit_table()[index]
+        for i in np.flatnonzero(index == 0x10000).tolist():
+            other[i] = token_char[i] and not chr(codes[i]).isdigit()
+        first = np.flatnonzero(starts)
+        running = np.cumsum(other)
+        last = np.append(first[1:], codes.size) - 1
+        return line_of_char[first], sets, (running[last] - running[first] + other[first]) == 0
+
+
+@cache
+def _digit_table() -> np.ndarray:
+    """`str.isdigit` of every BMP code point (wider than the table's DIGIT, decimal digits only),
+    and False for the entry of all others (decided one by one)."""
+    return np.fromiter(map(str.isdigit, map(chr, range(0x10001))), bool, 0x10001) & (np.arange(0x10001) < 0x10000)
 
 
 @cache
@@ -171,14 +195,15 @@ def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ..
     columns = _character_columns(joined, chars, marks, _word_index(word_sets))
     for i in np.flatnonzero(chars > SAMPLE_CHARS).tolist():
         _count_whole_line(lines[i], i, columns, marks)
-    joined_lower = columns.pop("lowered")
+    lower_codes = columns.pop("lowered")
+    joined_lower = _text(lower_codes)
     lowered = joined_lower.split("\n")[:-1]
     blank_offsets = np.concatenate(([0], np.cumsum(columns["blank_tokens"]))).astype(np.int64)
     return LineTable(lines, lowered, offsets, line_numbers, indents, chars, np.minimum(chars, SAMPLE_CHARS),
                      columns["words"], columns["tokens"], columns["blank_tokens"], columns["alpha_words"],
                      {name: columns[name] for name in SAMPLE_COUNTS}, columns["first"], columns["last"],
                      columns["first_bits"], columns["sentence_end"], columns["sentence_break"], joined_lower,
-                     np.cumsum(chars + 1) - (chars + 1),
+                     lower_codes, np.cumsum(chars + 1) - (chars + 1),
                      _in_sets(columns["word_sets"], blank_offsets, word_sets), columns["key_hashes"])
 
 
@@ -265,7 +290,7 @@ def _character_columns(joined: str, chars: np.ndarray, marks: str, words: _WordI
     if not chars.size:
         return _chunk_columns(joined, chars, marks, words)
     parts = [_chunk_columns(joined[base:end], chars[low:high], marks, words) for low, high, base, end in _chunks(chars)]
-    return {name: ("".join if name in _TEXTS else np.concatenate)([part[name] for part in parts]) for name in parts[0]}
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex) -> dict:
@@ -313,7 +338,7 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     hits = np.array([match.start() for match in _sentence_break().finditer(joined)], np.int64)
     sentence_break[np.searchsorted(starts, hits, side="right") - 1] = True
     columns["sentence_break"] = sentence_break
-    columns["lowered"] = _text(lowered)
+    columns["lowered"] = lowered
     columns["key_hashes"] = _key_hashes(lowered, starts, chars)
     return columns
 
@@ -370,10 +395,6 @@ def key_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         part = chars[low:high]
         hashes.append(_key_hashes(_lowered(codes), np.cumsum(part + 1) - (part + 1), part))
     return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), offsets
-
-
-# Columns of `_chunk_columns` that are text.
-_TEXTS = ("lowered",)
 
 
 def _text(codes: np.ndarray) -> str:
