@@ -201,14 +201,16 @@ def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ..
     for i in np.flatnonzero(chars > SAMPLE_CHARS).tolist():
         _count_whole_line(lines[i], i, columns, marks)
     lower_codes = columns.pop("lowered")
+    lower_starts = np.cumsum(chars + 1) - (chars + 1)
     joined_lower = _text(lower_codes)
     lowered = joined_lower.split("\n")[:-1]
     return LineTable(lines, lowered, offsets, line_numbers, indents, chars, np.minimum(chars, SAMPLE_CHARS),
                      columns["words"], columns["tokens"], columns["blank_tokens"], columns["alpha_words"],
                      {name: columns[name] for name in SAMPLE_COUNTS}, columns["first"], columns["last"],
                      columns["first_bits"], columns["sentence_end"], columns["sentence_break"], joined_lower,
-                     lower_codes, np.cumsum(chars + 1) - (chars + 1),
-                     {words: columns[f"in_set_{k}"] for k, words in enumerate(word_sets)}, columns["key_hashes"])
+                     lower_codes, lower_starts,
+                     {words: columns[f"in_set_{k}"] for k, words in enumerate(word_sets)},
+                     _key_hashes(lower_codes, lower_starts, chars))
 
 
 def _in_sets(words: _WordIndex, lowered: np.ndarray, blank: np.ndarray, blank_starts: np.ndarray,
@@ -342,7 +344,6 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     sentence_break[np.searchsorted(starts, hits, side="right") - 1] = True
     columns["sentence_break"] = sentence_break
     columns["lowered"] = lowered
-    columns["key_hashes"] = _key_hashes(lowered, starts, chars)
     return columns
 
 
@@ -369,7 +370,9 @@ _KEY_WEIGHTS = np.random.default_rng(20261202).integers(0, 1 << 62, KEY_CHARS, d
 
 def _key_hashes(lowered: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> np.ndarray:
     """Position by position over the lines sorted longest key first, so that each step adds one
-    weighted code point to a prefix of the sums: no per-character index arrays."""
+    weighted code point to a prefix of the sums: no per-character index arrays. A step costs the
+    same Python overhead however many lines it covers, so a table's keys are hashed in one go,
+    not by character chunk."""
     keys = np.minimum(chars, KEY_CHARS)
     order = np.argsort(-keys, kind="stable")
     at = starts[order]
@@ -397,11 +400,8 @@ def key_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         sizes += map(len, per_text)
         keys = list(chain.from_iterable(per_text))
         chars = np.fromiter(map(len, keys), np.int64, len(keys))
-        joined = "\n".join(keys) + "\n"
-        for low, high, base, end in _chunks(chars):
-            codes = np.array([joined[base:end]]).view(np.uint32)
-            part = chars[low:high]
-            hashes.append(_key_hashes(_lowered(codes), np.cumsum(part + 1) - (part + 1), part))
+        codes = np.array(["\n".join(keys) + "\n"]).view(np.uint32)
+        hashes.append(_key_hashes(_lowered(codes), np.cumsum(chars + 1) - (chars + 1), chars))
     offsets = np.concatenate(([0], np.cumsum(np.array(sizes, np.int64)))).astype(np.int64)
     return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), offsets
 
