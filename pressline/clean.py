@@ -21,7 +21,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import compress
+from itertools import compress, repeat
+from operator import is_not
 from re import _constants as sre
 from re import _parser
 
@@ -60,6 +61,8 @@ SITE_TEMPLATE_DOCUMENTS = 2
 TEMPLATE_WORDS = 8
 # Documents analysed together: enough to vectorise over, few enough for the caches.
 SUB_BATCH = 64
+# Reasons of the lines whose text names the site (a short tail line found in them is navigation).
+SITE_REASONS = frozenset({"navigation", "copyright"})
 # Reasons whose following headline-like lines belong to the same list.
 LIST_REASONS = frozenset({"related_links", "editors_picks"})
 
@@ -556,7 +559,7 @@ def _rule_pass(texts: list[str], rules: RuleSet) -> tuple[LineTable, RuleLayer, 
 def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> RuleLayer:
     """The rule layer's label of each line: header, best-scoring body span, then tail."""
     n = len(lines)
-    matched = np.fromiter((reason is not None for reason in rule), bool, n)
+    matched = np.fromiter(map(is_not, rule, repeat(None)), bool, n)
     headline = _headline(lines)
     header = np.fromiter(map(HEADER_REASONS.__contains__, rule), bool, n)
     bullet = np.isin(lines.first, np.array([ord(char) for char in _BULLETS], np.uint32))
@@ -567,6 +570,7 @@ def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> 
     reasons = list(rule)
     bounds = lines.offsets.tolist()
     words = lines.words.tolist()
+    listed = (headline | bullet).tolist()  # Python values: the tail walks them line by line
     for low, high in zip(bounds, bounds[1:]):
         runs = np.flatnonzero(run[low:high])
         first_run = int(runs[0]) if runs.size else high - low
@@ -577,7 +581,7 @@ def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> 
         title = _label_header(lines, reasons, low, body_start, matched, headline)
         reasons[low + body_start:low + body_end] = [reason or BODY for reason in
                                                     reasons[low + body_start:low + body_end]]
-        _label_tail(lines, reasons, low, body_end, high, title, headline, bullet, words)
+        _label_tail(lines, reasons, low, body_end, high, title, listed, words)
         if title is not None:
             text = lines.texts[title]
             for i in [i for i, other in enumerate(lines.texts[title + 1:high], title + 1) if other == text]:
@@ -605,11 +609,12 @@ def _label_header(lines: LineTable, reasons: list[str | None], low: int, body_st
 
 
 def _label_tail(lines: LineTable, reasons: list[str | None], low: int, body_end: int, high: int,
-                title: int | None, headline: np.ndarray, bullet: np.ndarray, words: list[int]) -> None:
-    """After the body: lists of headlines, site-name lines and leftover footer."""
+                title: int | None, listed: list[bool], words: list[int]) -> None:
+    """After the body: lists of headlines (`listed`: headline-like or bulleted lines), site-name
+    lines and leftover footer."""
     texts, lowered = lines.texts, lines.lowered
     title_text = texts[title] if title is not None else None
-    site_text = "\n".join(lowered[i] for i in range(low, high) if reasons[i] in ("navigation", "copyright"))
+    site_text = "\n".join(compress(lowered[low:high], map(SITE_REASONS.__contains__, reasons[low:high])))
     list_reason = None
     for i in range(low + body_end, high):
         if reasons[i] is not None:
@@ -618,7 +623,7 @@ def _label_tail(lines: LineTable, reasons: list[str | None], low: int, body_end:
             reasons[i] = "repeated_title"
         elif words[i] <= 4 and lowered[i] in site_text:
             reasons[i] = "navigation"
-        elif headline[i] or bullet[i]:
+        elif listed[i]:
             reasons[i] = list_reason or "related_links"
         else:
             reasons[i] = "other"
