@@ -458,20 +458,30 @@ class _WordIndex:
         return np.flatnonzero(starts)[found], self.sets[slots[found]]
 
 
+# Powers kept per word index: 2**20 positions, 8 MB a table.
+POWER_BITS = 20
+
+
 def _powers(base: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """base**j and base**(1 - j) modulo 2**64 for j < size (at least): a word starting at j is
-    brought back to start at base**1, so that even a one-letter word has random top bits."""
-    return _power_table(base, max(size - 1, 1).bit_length())
+    brought back to start at base**1, so that even a one-letter word has random top bits. Kept
+    up to 2**POWER_BITS positions (a chunk, or the short lines a vocabulary rule reads); the
+    tables of a bigger piece (a single huge line) are made for it and dropped with it, as its
+    other per-character arrays are."""
+    bits = max(size - 1, 1).bit_length()
+    return _cached_power_table(base, 1 << bits) if bits <= POWER_BITS else _power_table(base, size)
 
 
-@cache
-def _power_table(base: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+def _power_table(base: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     tables = []
     for first, factor in ((1, base), (base, pow(base, -1, 1 << 64))):
-        table = np.full(1 << bits, factor, np.uint64)
+        table = np.full(size, factor, np.uint64)
         table[0] = first
         tables.append(np.cumprod(table))  # wraps modulo 2**64, as intended
     return tables[0], tables[1]
+
+
+_cached_power_table = cache(_power_table)
 
 
 @cache
