@@ -18,9 +18,11 @@ A batch is handled as columns (`linetable`): the per-line functions below (`word
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import compress, repeat
+from operator import is_not
 from re import _constants as sre
 from re import _parser
 
@@ -59,6 +61,8 @@ SITE_TEMPLATE_DOCUMENTS = 2
 TEMPLATE_WORDS = 8
 # Documents analysed together: enough to vectorise over, few enough for the caches.
 SUB_BATCH = 64
+# Reasons of the lines whose text names the site (a short tail line found in them is navigation).
+SITE_REASONS = frozenset({"navigation", "copyright"})
 # Reasons whose following headline-like lines belong to the same list.
 LIST_REASONS = frozenset({"related_links", "editors_picks"})
 
@@ -201,11 +205,6 @@ class RuleSet:
     vocabulary_max_words: int
 
     @property
-    def vocabulary_bits(self) -> dict[str, int]:
-        """Each vocabulary word with bit k set for the k-th vocabulary rule that lists it."""
-        return _vocabulary_bits(self.vocabularies)
-
-    @property
     def menu_marks(self) -> str:
         """Characters counted per line: a menu row holds at least min_segments - 1 of them."""
         return "".join(sorted({separator[0] for separator in self.menu.separators}))
@@ -254,15 +253,6 @@ def parse_rules(config: dict) -> RuleSet:
     )
     vocabulary_max_words = max((rule.max_words for rule in vocabularies), default=0)
     return RuleSet(patterns, any_pattern, vocabularies, menu, continuations, reasons, vocabulary_max_words)
-
-
-@cache
-def _vocabulary_bits(vocabularies: tuple[VocabularyRule, ...]) -> dict[str, int]:
-    bits: dict[str, int] = {}
-    for k, vocabulary in enumerate(vocabularies):
-        for word in vocabulary.words:
-            bits[word] = bits.get(word, 0) | 1 << k
-    return bits
 
 
 @cache
@@ -420,20 +410,15 @@ def _match_rules(lines: LineTable, rules: RuleSet) -> list[str | None]:
 
 
 def _match_vocabularies(lines: LineTable, rules: RuleSet, reasons: list[str | None], free: np.ndarray) -> None:
-    """The vocabulary rules over the tokens of the short free lines, split in one call (lower-casing
-    never makes or removes a separator, so the table's token counts attribute them to lines)."""
+    """The vocabulary rules over the tokens of the short free lines, read in one pass (lower-casing
+    never makes or removes a separator, so the table's token counts are theirs)."""
     short = np.flatnonzero(free & (lines.tokens > 0) & (lines.tokens <= rules.vocabulary_max_words))
     if not short.size or not rules.vocabularies:
         return
-    tokens = lines.tokens_of(short)
+    in_lists, digits = lines.token_counts(short, tuple(rule.words for rule in rules.vocabularies))
     counts = lines.tokens[short]
-    line_of_token = np.repeat(np.arange(short.size), counts)
-    digits = np.bincount(line_of_token, np.fromiter(map(str.isdigit, tokens), np.float64, len(tokens)),
-                         short.size)
-    bits = np.fromiter(map(rules.vocabulary_bits.get, tokens, repeat(0)), np.int64, len(tokens))
     undecided = np.ones(short.size, bool)
-    for k, vocabulary in enumerate(rules.vocabularies):
-        in_words = np.bincount(line_of_token, (bits >> k) & 1, short.size)
+    for vocabulary, in_words in zip(rules.vocabularies, in_lists):
         hits = undecided & (counts <= vocabulary.max_words) & vocabulary.decides(in_words, digits, counts)
         for i in short[hits].tolist():
             reasons[i], free[i] = vocabulary.reason, False
@@ -484,12 +469,18 @@ def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensu
     `census` counts the documents of the whole run that contain each line (the flow takes it
     before cleaning any batch); without one, the batch's own documents are counted. `model`
     defaults to the one shipped in the package. The work goes SUB_BATCH documents at a time,
-    so its arrays stay small enough for the processor's caches.
+    so its arrays stay small enough for the processor's caches; with a census, each piece is
+    done before the next is read, so only one piece's line table is held at a time (holding all
+    of a 1,000-page batch's touched some 250 MB, and a fresh process paid for every page of it).
     """
     rules = rules or default_rules()
     model = model or default_model()
-    parts = [_rule_pass(texts[first:first + SUB_BATCH], rules) for first in range(0, len(texts), SUB_BATCH)]
-    census = census if census is not None else _own_census(texts, [lines for lines, _, _ in parts])
+    pieces = [texts[first:first + SUB_BATCH] for first in range(0, len(texts), SUB_BATCH)]
+    if census is None:
+        parts: Iterable[tuple[LineTable, RuleLayer, list[str | None]]] = [_rule_pass(piece, rules) for piece in pieces]
+        census = _own_census(texts, [lines for lines, _, _ in parts])
+    else:
+        parts = (_rule_pass(piece, rules) for piece in pieces)
     documents = []
     for lines, layer, line_rules in parts:
         elsewhere = census.documents_with(lines.key_hashes) - 1
@@ -568,7 +559,7 @@ def _rule_pass(texts: list[str], rules: RuleSet) -> tuple[LineTable, RuleLayer, 
 def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> RuleLayer:
     """The rule layer's label of each line: header, best-scoring body span, then tail."""
     n = len(lines)
-    matched = np.fromiter((reason is not None for reason in rule), bool, n)
+    matched = np.fromiter(map(is_not, rule, repeat(None)), bool, n)
     headline = _headline(lines)
     header = np.fromiter(map(HEADER_REASONS.__contains__, rule), bool, n)
     bullet = np.isin(lines.first, np.array([ord(char) for char in _BULLETS], np.uint32))
@@ -579,6 +570,7 @@ def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> 
     reasons = list(rule)
     bounds = lines.offsets.tolist()
     words = lines.words.tolist()
+    listed = (headline | bullet).tolist()  # Python values: the tail walks them line by line
     for low, high in zip(bounds, bounds[1:]):
         runs = np.flatnonzero(run[low:high])
         first_run = int(runs[0]) if runs.size else high - low
@@ -589,7 +581,7 @@ def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> 
         title = _label_header(lines, reasons, low, body_start, matched, headline)
         reasons[low + body_start:low + body_end] = [reason or BODY for reason in
                                                     reasons[low + body_start:low + body_end]]
-        _label_tail(lines, reasons, low, body_end, high, title, headline, bullet, words)
+        _label_tail(lines, reasons, low, body_end, high, title, listed, words)
         if title is not None:
             text = lines.texts[title]
             for i in [i for i, other in enumerate(lines.texts[title + 1:high], title + 1) if other == text]:
@@ -617,11 +609,12 @@ def _label_header(lines: LineTable, reasons: list[str | None], low: int, body_st
 
 
 def _label_tail(lines: LineTable, reasons: list[str | None], low: int, body_end: int, high: int,
-                title: int | None, headline: np.ndarray, bullet: np.ndarray, words: list[int]) -> None:
-    """After the body: lists of headlines, site-name lines and leftover footer."""
+                title: int | None, listed: list[bool], words: list[int]) -> None:
+    """After the body: lists of headlines (`listed`: headline-like or bulleted lines), site-name
+    lines and leftover footer."""
     texts, lowered = lines.texts, lines.lowered
     title_text = texts[title] if title is not None else None
-    site_text = "\n".join(lowered[i] for i in range(low, high) if reasons[i] in ("navigation", "copyright"))
+    site_text = "\n".join(compress(lowered[low:high], map(SITE_REASONS.__contains__, reasons[low:high])))
     list_reason = None
     for i in range(low + body_end, high):
         if reasons[i] is not None:
@@ -630,7 +623,7 @@ def _label_tail(lines: LineTable, reasons: list[str | None], low: int, body_end:
             reasons[i] = "repeated_title"
         elif words[i] <= 4 and lowered[i] in site_text:
             reasons[i] = "navigation"
-        elif headline[i] or bullet[i]:
+        elif listed[i]:
             reasons[i] = list_reason or "related_links"
         else:
             reasons[i] = "other"

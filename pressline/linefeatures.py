@@ -297,7 +297,7 @@ def _token_columns(lines: LineTable) -> dict[str, np.ndarray]:
         columns[name] = (lines.in_sets[words] > 0).astype(np.float32)
         columns[f"{name}_share"] = lines.in_sets[words].astype(np.float32) / blank_tokens
     marker, pattern = _relative_time()
-    codes = np.array([lines.joined_lower]).view(np.uint32)
+    codes = lines.lower_codes
     relative = np.zeros(n, np.float32)
     for i in np.flatnonzero(_containing(lines, codes, (marker,))).tolist():
         relative[i] = pattern.search(lines.lowered[i]) is not None

@@ -44,8 +44,9 @@ SAMPLE_COUNTS = {"letters": LETTER, "upper": UPPER, "digits": DIGIT, "punct": PU
                  "cjk": CJK, "spaces": SPACE, "stop_marks": STOP_END, "commas": COMMA, "cjk_stops": CJK_STOP,
                  "marks": MARK}
 _COUNTED = sum(SAMPLE_COUNTS.values())
-# Character-level arrays are built for this many characters of the batch at a time.
-CHUNK_CHARS = 1 << 20
+# Character-level arrays are built for this many characters of the batch at a time: their 8-byte
+# arrays (2 MB) stay in the processor's caches (1 << 20 was 6% slower to build the dev pages' tables).
+CHUNK_CHARS = 1 << 18
 
 
 @dataclass(slots=True)
@@ -72,6 +73,7 @@ class LineTable:
     sentence_end: np.ndarray  # ends with a sentence mark (closing quotes allowed after it)
     sentence_break: np.ndarray  # holds a sentence break (SENTENCE_BREAK)
     joined_lower: str         # lowered lines (per character, see `_lower_table`), each followed by "\n"
+    lower_codes: np.ndarray   # the code points of `joined_lower`
     lower_starts: np.ndarray  # where each line starts in `joined_lower` (lower-casing keeps lengths)
     in_sets: dict[frozenset[str], np.ndarray]  # per set of `build`'s word_sets: the line's words in it
     key_hashes: np.ndarray    # the line's census key hash (see `key_hashes`)
@@ -87,12 +89,39 @@ class LineTable:
         """The line holding each position of `joined_lower`."""
         return np.searchsorted(self.lower_starts, positions, side="right") - 1
 
-    def tokens_of(self, lines: np.ndarray) -> list[str]:
-        """The tokens (`tokens`) of the given lines, one list: one split of their joined text."""
-        text = "\n".join([self.lowered[i] for i in lines.tolist()])
-        for separator in TOKEN_SEPARATORS:
-            text = text.replace(separator, " ")
-        return text.split()
+    def token_counts(self, lines: np.ndarray, words: tuple[frozenset[str], ...]) -> tuple[list[np.ndarray],
+                                                                                         np.ndarray]:
+        """For each of the given lines, how many of its tokens (`tokens`) each list in `words`
+        holds, and how many are all digits (`str.isdigit`): read from the lines' code points in
+        `lower_codes` as the word lists are (`_WordIndex`), with no string per token (the lines
+        a vocabulary rule reads have some 700,000)."""
+        sizes = self.chars[lines] + 1  # each line with the "\n" that ends it, a separator
+        line_of_char = np.repeat(np.arange(lines.size), sizes)
+        ends = np.cumsum(sizes)
+        codes = self.lower_codes[np.arange(ends[-1] if ends.size else 0)
+                                 + np.repeat(self.lower_starts[lines] - (ends - sizes), sizes)]
+        index = np.minimum(codes, 0x10000).astype(np.intp)
+        token_char = (char_table()[index] & SEPARATOR) == 0
+        starts = _run_starts(token_char)
+        word_index = _word_index(words)
+        positions, bits = word_index.listed(codes, token_char, starts)
+        in_lists = [np.bincount(line_of_char[positions[((bits >> k) & 1) != 0]], minlength=lines.size)
+                    for k in range(word_index.lists)]
+        other = token_char & ~_digit_table()[index]
+        for i in np.flatnonzero(index == 0x10000).tolist():
+            other[i] = token_char[i] and not chr(codes[i]).isdigit()
+        first = np.flatnonzero(starts)
+        running = np.cumsum(other)
+        last = np.append(first[1:], codes.size) - 1
+        numbers = first[(running[last] - running[first] + other[first]) == 0]
+        return in_lists, np.bincount(line_of_char[numbers], minlength=lines.size)
+
+
+@cache
+def _digit_table() -> np.ndarray:
+    """`str.isdigit` of every BMP code point (wider than the table's DIGIT, decimal digits only),
+    and False for the entry of all others (decided one by one)."""
+    return np.fromiter(map(str.isdigit, map(chr, range(0x10001))), bool, 0x10001) & (np.arange(0x10001) < 0x10000)
 
 
 @cache
@@ -171,29 +200,28 @@ def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ..
     columns = _character_columns(joined, chars, marks, _word_index(word_sets))
     for i in np.flatnonzero(chars > SAMPLE_CHARS).tolist():
         _count_whole_line(lines[i], i, columns, marks)
-    joined_lower = columns.pop("lowered")
+    lower_codes = columns.pop("lowered")
+    lower_starts = np.cumsum(chars + 1) - (chars + 1)
+    joined_lower = _text(lower_codes)
     lowered = joined_lower.split("\n")[:-1]
-    blank_offsets = np.concatenate(([0], np.cumsum(columns["blank_tokens"]))).astype(np.int64)
     return LineTable(lines, lowered, offsets, line_numbers, indents, chars, np.minimum(chars, SAMPLE_CHARS),
                      columns["words"], columns["tokens"], columns["blank_tokens"], columns["alpha_words"],
                      {name: columns[name] for name in SAMPLE_COUNTS}, columns["first"], columns["last"],
                      columns["first_bits"], columns["sentence_end"], columns["sentence_break"], joined_lower,
-                     np.cumsum(chars + 1) - (chars + 1),
-                     _in_sets(columns["word_sets"], blank_offsets, word_sets), columns["key_hashes"])
+                     lower_codes, lower_starts,
+                     {words: columns[f"in_set_{k}"] for k, words in enumerate(word_sets)},
+                     _key_hashes(lower_codes, lower_starts, chars))
 
 
-def _in_sets(bits: np.ndarray, offsets: np.ndarray,
-             word_sets: tuple[frozenset[str], ...]) -> dict[frozenset[str], np.ndarray]:
+def _in_sets(words: _WordIndex, lowered: np.ndarray, blank: np.ndarray, blank_starts: np.ndarray,
+             starts: np.ndarray) -> dict[str, np.ndarray]:
     """How many of each line's words (`str.split()`; a word with punctuation attached is missed,
-    a price paid for speed) are in each set, from each word's sets (`_WordIndex`)."""
-    filled = np.flatnonzero(np.diff(offsets) > 0)
-    result = {}
-    for k, words in enumerate(word_sets):
-        counts = np.zeros(offsets.size - 1, np.int64)
-        if filled.size:
-            counts[filled] = np.add.reduceat((bits >> k) & 1, offsets[filled])
-        result[words] = counts
-    return result
+    a price paid for speed) are in each set (`in_set_k` for the k-th): only the words in some
+    set, a few in ten, are attributed to their lines (`starts`: where each line begins)."""
+    positions, bits = words.listed(lowered, blank, blank_starts)
+    line = np.searchsorted(starts, positions, side="right") - 1
+    return {f"in_set_{k}": np.bincount(line[((bits >> k) & 1) != 0], minlength=starts.size)
+            for k in range(words.lists)}
 
 
 def _count_whole_line(text: str, i: int, columns: dict[str, np.ndarray], marks: str) -> None:
@@ -267,7 +295,7 @@ def _character_columns(joined: str, chars: np.ndarray, marks: str, words: _WordI
     if not chars.size:
         return _chunk_columns(joined, chars, marks, words)
     parts = [_chunk_columns(joined[base:end], chars[low:high], marks, words) for low, high, base, end in _chunks(chars)]
-    return {name: ("".join if name in _TEXTS else np.concatenate)([part[name] for part in parts]) for name in parts[0]}
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex) -> dict:
@@ -275,12 +303,12 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     index = np.minimum(codes, 0x10000).astype(np.intp)  # look-ups with intp indices are twice as fast
     bits = char_table(marks)[index]
     lowered = _lowered(codes)
-    if codes.max() > 0xFFFF:
-        beyond = np.flatnonzero(index == 0x10000)
-        bits[beyond] |= np.array([ALNUM if chr(code).isalnum() else 0 for code in codes[beyond].tolist()], np.uint16)
     n = chars.size
     starts = np.cumsum(chars + 1) - (chars + 1)
     ends = starts + chars
+    if codes.max() > 0xFFFF:
+        beyond = np.flatnonzero(index == 0x10000)
+        bits[beyond] |= np.array([ALNUM if chr(code).isalnum() else 0 for code in codes[beyond].tolist()], np.uint16)
     combination_of, classes = _combinations(marks)
     combination = combination_of[index]
     word_char = (bits & (ALNUM | CJK)) == ALNUM
@@ -296,7 +324,7 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     blank = (bits & SPACE) == 0
     blank_starts = _run_starts(blank)
     position |= blank_starts.view(np.uint8) << 4
-    columns = {"word_sets": words.sets_of(lowered, blank, blank_starts)}
+    columns = _in_sets(words, lowered, blank, blank_starts, starts)
     for i in np.flatnonzero(chars > SAMPLE_CHARS).tolist():
         combination[starts[i] + SAMPLE_CHARS:ends[i]] = classes.shape[0] - 1
         position[starts[i] + SAMPLE_CHARS:ends[i]] = 0
@@ -315,8 +343,7 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     hits = np.array([match.start() for match in _sentence_break().finditer(joined)], np.int64)
     sentence_break[np.searchsorted(starts, hits, side="right") - 1] = True
     columns["sentence_break"] = sentence_break
-    columns["lowered"] = _text(lowered)
-    columns["key_hashes"] = _key_hashes(lowered, starts, chars)
+    columns["lowered"] = lowered
     return columns
 
 
@@ -336,12 +363,16 @@ def _lowered(codes: np.ndarray) -> np.ndarray:
 # code points times fixed random odd weights by position, finished with splitmix64's mixer: the
 # whole batch in a few numpy passes, and the same in every process and on every machine.
 KEY_CHARS = 120
+# Texts whose keys `key_hashes` hashes together.
+KEY_GROUP = 64
 _KEY_WEIGHTS = np.random.default_rng(20261202).integers(0, 1 << 62, KEY_CHARS, dtype=np.uint64) * np.uint64(2) + 1
 
 
 def _key_hashes(lowered: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> np.ndarray:
     """Position by position over the lines sorted longest key first, so that each step adds one
-    weighted code point to a prefix of the sums: no per-character index arrays."""
+    weighted code point to a prefix of the sums: no per-character index arrays. A step costs the
+    same Python overhead however many lines it covers, so a table's keys are hashed in one go,
+    not by character chunk."""
     keys = np.minimum(chars, KEY_CHARS)
     order = np.argsort(-keys, kind="stable")
     at = starts[order]
@@ -360,22 +391,19 @@ def _key_hashes(lowered: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> n
 
 def key_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The census key hash of every non-blank line of `texts` (as `build` gives them), and where
-    each text's lines start: for counting lines across a run without building the whole table."""
-    per_text = [[line[:KEY_CHARS] for line in map(str.strip, text.split("\n")) if line] for text in texts]
-    keys = list(chain.from_iterable(per_text))
-    offsets = np.concatenate(([0], np.cumsum(np.fromiter(map(len, per_text), np.int64, len(texts))))).astype(np.int64)
-    chars = np.fromiter(map(len, keys), np.int64, len(keys))
-    joined = "\n".join(keys) + "\n"
-    hashes = []
-    for low, high, base, end in _chunks(chars):
-        codes = np.array([joined[base:end]]).view(np.uint32)
-        part = chars[low:high]
-        hashes.append(_key_hashes(_lowered(codes), np.cumsum(part + 1) - (part + 1), part))
+    each text's lines start: for counting lines across a run without building the whole table.
+    KEY_GROUP texts at a time: the keys of a whole run at once touched some 100 MB."""
+    hashes, sizes = [], []
+    for first in range(0, len(texts), KEY_GROUP):
+        per_text = [[line[:KEY_CHARS] for line in map(str.strip, text.split("\n")) if line]
+                    for text in texts[first:first + KEY_GROUP]]
+        sizes += map(len, per_text)
+        keys = list(chain.from_iterable(per_text))
+        chars = np.fromiter(map(len, keys), np.int64, len(keys))
+        codes = np.array(["\n".join(keys) + "\n"]).view(np.uint32)
+        hashes.append(_key_hashes(_lowered(codes), np.cumsum(chars + 1) - (chars + 1), chars))
+    offsets = np.concatenate(([0], np.cumsum(np.array(sizes, np.int64)))).astype(np.int64)
     return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), offsets
-
-
-# Columns of `_chunk_columns` that are text.
-_TEXTS = ("lowered",)
 
 
 def _text(codes: np.ndarray) -> str:
@@ -397,13 +425,17 @@ def _lower_table() -> np.ndarray:
 @dataclass(frozen=True, slots=True)
 class _WordIndex:
     """Word lists looked up in numpy: a word's hash is the sum of its (lower-cased) code points
-    times random odd weights by position; a table of 2**16 slots, indexed by the hash's top
-    bits and free of collisions between the listed words, gives each hash its sets (bit k: the
-    k-th list). Python string look-ups would cost a string object per word of the batch."""
+    times powers of an odd `base` by position (base**1 for the first), modulo 2**64; a table of 2**16 slots, indexed by
+    the hash's top bits and free of collisions between the listed words, gives each hash its
+    sets (bit k: the k-th list). Python string look-ups would cost a string object per word of
+    the batch. The hashes of all words come from one running sum over the chunk, each word's
+    difference of it brought back to its own start by the inverse power (odd numbers are
+    invertible modulo 2**64): three passes over the characters, no per-character index arrays."""
 
-    weights: np.ndarray
+    base: int
     keys: np.ndarray
     sets: np.ndarray
+    lists: int
 
     def hashes(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """The hash of each word (a run of `word_chars` beginning at a `starts` position; the
@@ -411,14 +443,45 @@ class _WordIndex:
         first = np.flatnonzero(starts)
         if not first.size:
             return np.zeros(0, np.uint64)
-        offset = np.arange(lowered.size) - np.repeat(first, np.diff(first, append=lowered.size))
-        terms = self.weights[np.minimum(offset, self.weights.size - 1)] * (lowered * word_chars)
-        return np.add.reduceat(terms, first)
+        powers, inverses = _powers(self.base, lowered.size)
+        terms = np.multiply(lowered, powers[:lowered.size], dtype=np.uint64)
+        terms *= word_chars
+        running = np.cumsum(terms)
+        last = np.append(first[1:], lowered.size) - 1
+        return (running[last] - running[first] + terms[first]) * inverses[first]
 
-    def sets_of(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    def listed(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the words in some list start, and their lists."""
         hashes = self.hashes(lowered, word_chars, starts)
         slots = (hashes >> np.uint64(48)).astype(np.intp)
-        return np.where(self.keys[slots] == hashes, self.sets[slots], 0)
+        found = np.flatnonzero(self.keys[slots] == hashes)
+        return np.flatnonzero(starts)[found], self.sets[slots[found]]
+
+
+# Powers kept per word index: 2**20 positions, 8 MB a table.
+POWER_BITS = 20
+
+
+def _powers(base: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """base**j and base**(1 - j) modulo 2**64 for j < size (at least): a word starting at j is
+    brought back to start at base**1, so that even a one-letter word has random top bits. Kept
+    up to 2**POWER_BITS positions (a chunk, or the short lines a vocabulary rule reads); the
+    tables of a bigger piece (a single huge line) are made for it and dropped with it, as its
+    other per-character arrays are."""
+    bits = max(size - 1, 1).bit_length()
+    return _cached_power_table(base, 1 << bits) if bits <= POWER_BITS else _power_table(base, size)
+
+
+def _power_table(base: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    tables = []
+    for first, factor in ((1, base), (base, pow(base, -1, 1 << 64))):
+        table = np.full(size, factor, np.uint64)
+        table[0] = first
+        tables.append(np.cumprod(table))  # wraps modulo 2**64, as intended
+    return tables[0], tables[1]
+
+
+_cached_power_table = cache(_power_table)
 
 
 @cache
@@ -433,8 +496,8 @@ def _word_index(word_sets: tuple[frozenset[str], ...]) -> _WordIndex:
     starts = np.zeros(codes.size, bool)
     starts[np.cumsum([0, *lengths])[:-1]] = True
     for seed in range(1000):
-        weights = np.random.default_rng(seed).integers(0, 1 << 63, 16, np.uint64) * np.uint64(2) + np.uint64(1)
-        index = _WordIndex(weights, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64))
+        base = int(np.random.default_rng(seed).integers(0, 1 << 63, dtype=np.uint64)) * 2 + 1
+        index = _WordIndex(base, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64), len(word_sets))
         hashes = index.hashes(codes, np.ones(codes.size, bool), starts)
         slots = (hashes >> np.uint64(48)).astype(np.intp)
         if np.unique(slots).size == slots.size:
