@@ -203,6 +203,14 @@ class RuleSet:
     continuations: tuple[ContinuationRule, ...]
     reasons: frozenset[str]
     vocabulary_max_words: int
+    # Reasons the line model knows by another reason's indicator feature (`counts_as`), so a rule
+    # added with a reason of its own does not change the model's features.
+    counts_as: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def model_reasons(self) -> frozenset[str]:
+        """The reasons with an indicator feature of their own."""
+        return self.reasons - {reason for reason, _ in self.counts_as}
 
     @property
     def menu_marks(self) -> str:
@@ -252,7 +260,21 @@ def parse_rules(config: dict) -> RuleSet:
         + [rule.reason for rule in continuations]
     )
     vocabulary_max_words = max((rule.max_words for rule in vocabularies), default=0)
-    return RuleSet(patterns, any_pattern, vocabularies, menu, continuations, reasons, vocabulary_max_words)
+    return RuleSet(patterns, any_pattern, vocabularies, menu, continuations, reasons, vocabulary_max_words,
+                   _counts_as(config.get("rule", []), reasons))
+
+
+def _counts_as(rules: list[dict], reasons: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """Each reason a rule declares `counts_as`, with the reason whose indicator it shares."""
+    kinds: dict[str, str] = {}
+    for rule in rules:
+        if "counts_as" not in rule:
+            continue
+        reason, kind = rule["reason"], rule["counts_as"]
+        if kinds.setdefault(reason, kind) != kind or kind not in reasons or kind in kinds:
+            raise ValueError(f"rule {reason!r}: counts_as {kind!r} must be one other rule's reason, the same for "
+                             "every rule of that reason")
+    return tuple(sorted(kinds.items()))
 
 
 @cache

@@ -196,7 +196,7 @@ def reason_codes() -> tuple[str, ...]:
     """The structural labels the rule layer gives, one indicator feature each."""
     from pressline.clean import BODY, SUBTITLE, TITLE, default_rules
 
-    return tuple(sorted(default_rules().reasons | {BODY, TITLE, SUBTITLE, "repeated_title", "related_links",
+    return tuple(sorted(default_rules().model_reasons | {BODY, TITLE, SUBTITLE, "repeated_title", "related_links",
                                                     "navigation", "other"}))
 
 
@@ -333,7 +333,10 @@ def _containing(lines: LineTable, codes: np.ndarray, needles: tuple[str, ...]) -
 
 
 def _rule_columns(layer: RuleLayer) -> dict[str, np.ndarray]:
+    from pressline.clean import default_rules
+
     codes = {reason: k for k, reason in enumerate(reason_codes())}
+    codes.update((reason, codes[kind]) for reason, kind in default_rules().counts_as)
     labels = np.fromiter(map(codes.__getitem__, layer.labels), np.int64, len(layer.labels))
     columns = {"prose": layer.prose.astype(np.float32), "headline": layer.headline.astype(np.float32),
                "rule_matched": layer.matched.astype(np.float32)}

@@ -60,6 +60,22 @@ def test_seed_removed_lines_carry_gold_reasons(gold: dict) -> None:
         ("Related stories", "related_links"),
         ("English 中文 Deutsch Español", "navigation"),
         ("News | Sports | Business | Culture | Opinion", "navigation"),
+        ("Advertisement", "advertisement"),
+        ("ADVERTISEMENT - Continue Reading Below", "advertisement"),
+        ("Anzeige", "advertisement"),
+        ("Publicité", "advertisement"),
+        ("Sponsored Content", "advertisement"),
+        ("Skip to main content", "navigation"),
+        ('<img src="//pixel.example.com/t.gif" width="1" height="1" alt="">', "markup"),
+        ('<div><a href="https://ads.example.net/jump;sz=300x250">', "markup"),
+        ("</center>", "markup"),
+        ("Kommentare lesen (3 Beiträge)", "comments"),
+        ("Commentaires", "comments"),
+        ("Lire aussi :", "related_links"),
+        ("Mehr zum Thema Datenschutz", "related_links"),
+        ("Читайте также", "related_links"),
+        ("Teilen Drucken", "share_widget"),
+        ("Partager Imprimer", "share_widget"),
     ],
 )
 def test_line_rules(line: str, reason: str) -> None:
@@ -73,6 +89,9 @@ def test_line_rules(line: str, reason: str) -> None:
         "Share prices in Shanghai rose sharply after the central bank cut interest rates on Friday.",
         "Contacts between the two militaries have been frequent, the ministry said in a statement.",
         "The report, published on Tuesday, says 42 percent of respondents support the plan.",
+        "Advertisement revenue at the group fell by a tenth last year, its chief executive said.",
+        "Ads for the new phone ran on every channel during the final.",
+        "<table></table> inside a select element is fine in every browser we tried.",
     ],
 )
 def test_body_sentences_match_no_rule(line: str) -> None:
@@ -168,6 +187,29 @@ def test_every_rule_has_a_reason_and_an_explanation() -> None:
             assert rule["reason"] and rule["why"], rule
     for rule in config["rule"]:
         re.compile(rules.expand(rule["pattern"], config["fragments"]))
+
+
+def test_a_rule_counted_as_another_reason_adds_no_model_feature() -> None:
+    from pressline.linefeatures import feature_names
+
+    rules = default_rules()
+    assert ("advertisement", "share_widget") in rules.counts_as
+    assert "advertisement" in rules.reasons and "advertisement" not in rules.model_reasons
+    assert "is_advertisement" not in feature_names() and "is_share_widget" in feature_names()
+    cleaned = clean_many(["Headline of the day\n\nAdvertisement\n\n" + PARAGRAPHS[0]])[0]
+    assert "Advertisement" not in cleaned.body_lines  # the shipped model loads and the rule removes it
+
+
+@pytest.mark.parametrize("counts_as", ["no_such_reason", "advertisement"])
+def test_counts_as_must_name_another_rules_reason(counts_as: str) -> None:
+    from pressline import rules as rules_data
+    from pressline.clean import parse_rules
+
+    config = rules_data.load("lines")
+    config["rule"] = [*config["rule"], {"reason": "ad_slot", "pattern": "^ad slot$", "counts_as": counts_as,
+                                        "why": "made up"}]
+    with pytest.raises(ValueError, match="counts_as"):
+        parse_rules(config)
 
 
 @pytest.mark.parametrize("seed", range(4))
