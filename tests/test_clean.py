@@ -205,7 +205,7 @@ def test_counts_as_must_name_another_rules_reason(counts_as: str) -> None:
     from pressline import rules as rules_data
     from pressline.clean import parse_rules
 
-    config = rules_data.load("lines")
+    config = {**rules_data.load("lines")}  # a copy: the loaded rules are cached
     config["rule"] = [*config["rule"], {"reason": "ad_slot", "pattern": "^ad slot$", "counts_as": counts_as,
                                         "why": "made up"}]
     with pytest.raises(ValueError, match="counts_as"):
