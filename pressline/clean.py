@@ -27,6 +27,7 @@ from re import _constants as sre
 from re import _parser
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from pressline import linetable
 from pressline import rules as rules_data
@@ -41,6 +42,11 @@ from pressline.linefeatures import (
 )
 from pressline.linemodel import Decoding, LineModel, default_model
 from pressline.linetable import LineTable, word_count
+
+# The batch's matrix products (character classes per line, the line model) are too small to
+# gain from a second BLAS thread, which only spins and takes the core another batch worker or
+# Prefect's server needs: with OpenBLAS's default, cleaning used twice the CPU for the same wall time.
+_ONE_BLAS_THREAD = ThreadpoolController().wrap(limits=1, user_api="blas")
 
 BODY = "body"
 TITLE = "title"
@@ -484,6 +490,7 @@ def clean(text: str, rules: RuleSet | None = None) -> CleanedDocument:
     return clean_many([text], rules)[0]
 
 
+@_ONE_BLAS_THREAD
 def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensus | None = None,
                model: LineModel | None = None) -> list[CleanedDocument]:
     """Clean a batch: rules, then the line model over the batch's features, then decoding.
@@ -559,6 +566,7 @@ class AnalysedBatch:
                 for low, high in zip(bounds, bounds[1:])]
 
 
+@_ONE_BLAS_THREAD
 def analyse_batch(texts: list[str], rules: RuleSet | None = None, census: LineCensus | None = None) -> AnalysedBatch:
     """The rule layer and the features of `texts` in one piece (for training and benchmarks):
     the features `clean_many` computes in a run over `texts` (their census by default)."""

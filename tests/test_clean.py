@@ -238,6 +238,31 @@ def test_the_shipped_model_loads_without_pickle() -> None:
     assert default_model() is not None
 
 
+def test_cleaning_runs_numpy_on_one_blas_thread_and_gives_the_others_back() -> None:
+    from dataclasses import dataclass
+
+    from threadpoolctl import ThreadpoolController, threadpool_limits
+
+    controller = ThreadpoolController()
+    shipped = default_model()
+
+    @dataclass(frozen=True)
+    class WatchedModel:
+        decoding = shipped.decoding
+        seen: list
+
+        def probabilities(self, features, offsets):
+            self.seen.append(max(pool["num_threads"] for pool in controller.select(user_api="blas").info()))
+            return shipped.probabilities(features, offsets)
+
+    seen: list[int] = []
+    with threadpool_limits(limits=2, user_api="blas"):
+        clean_many([seed_text(load_seed_gold()[0])], model=WatchedModel(seen))
+        after = max(pool["num_threads"] for pool in controller.select(user_api="blas").info())
+    assert seen == [1]
+    assert after == 2
+
+
 page_texts = st.lists(
     st.lists(st.one_of(st.text(max_size=120), st.sampled_from(PARAGRAPHS + ["By Li Wei", "Reply", "3 hours ago"])),
              max_size=30).map("\n".join),
