@@ -420,9 +420,12 @@ def _match_rules(lines: LineTable, rules: RuleSet) -> list[str | None]:
     texts, n = lines.texts, len(lines)
     reasons: list[str | None] = [None] * n
     free = np.ones(n, bool)
-    first, last = np.minimum(lines.first, 0x10000), np.minimum(lines.last, 0x10000)
+    # A batch's lines open and close with a few hundred distinct characters: each rule's edge
+    # tables are read for those, then spread to the lines (a small table, intp indices).
+    firsts, first = np.unique(np.minimum(lines.first, 0x10000), return_inverse=True)
+    lasts, last = np.unique(np.minimum(lines.last, 0x10000), return_inverse=True)
     for rule in rules.patterns:
-        candidates = free & rule.first[first] & rule.last[last] & (lines.chars >= rule.min_chars)
+        candidates = free & rule.first[firsts][first] & rule.last[lasts][last] & (lines.chars >= rule.min_chars)
         if rule.max_chars is not None:
             candidates &= lines.chars <= rule.max_chars
         if rule.max_words is not None:

@@ -103,14 +103,14 @@ class LineTable:
         index = np.minimum(codes, 0x10000).astype(np.intp)
         token_char = (char_table()[index] & SEPARATOR) == 0
         starts = _run_starts(token_char)
+        first = np.flatnonzero(starts)
         word_index = _word_index(words)
-        positions, bits = word_index.listed(codes, token_char, starts)
+        positions, bits = word_index.listed(codes, token_char, first)
         in_lists = [np.bincount(line_of_char[positions[((bits >> k) & 1) != 0]], minlength=lines.size)
                     for k in range(word_index.lists)]
         other = token_char & ~_digit_table()[index]
         for i in np.flatnonzero(index == 0x10000).tolist():
             other[i] = token_char[i] and not chr(codes[i]).isdigit()
-        first = np.flatnonzero(starts)
         running = np.cumsum(other)
         last = np.append(first[1:], codes.size) - 1
         numbers = first[(running[last] - running[first] + other[first]) == 0]
@@ -218,7 +218,7 @@ def _in_sets(words: _WordIndex, lowered: np.ndarray, blank: np.ndarray, blank_st
     """How many of each line's words (`str.split()`; a word with punctuation attached is missed,
     a price paid for speed) are in each set (`in_set_k` for the k-th): only the words in some
     set, a few in ten, are attributed to their lines (`starts`: where each line begins)."""
-    positions, bits = words.listed(lowered, blank, blank_starts)
+    positions, bits = words.listed(lowered, blank, np.flatnonzero(blank_starts))
     line = np.searchsorted(starts, positions, side="right") - 1
     return {f"in_set_{k}": np.bincount(line[((bits >> k) & 1) != 0], minlength=starts.size)
             for k in range(words.lists)}
@@ -437,25 +437,27 @@ class _WordIndex:
     sets: np.ndarray
     lists: int
 
-    def hashes(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """The hash of each word (a run of `word_chars` beginning at a `starts` position; the
-        first character is one)."""
-        first = np.flatnonzero(starts)
+    def hashes(self, lowered: np.ndarray, word_chars: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """The hash of each word (a run of `word_chars` beginning at a `first` position; the
+        first character is one): the running sum before a word's start, less the one before
+        the next word's, is the word's (the characters between are not `word_chars`)."""
         if not first.size:
             return np.zeros(0, np.uint64)
         powers, inverses = _powers(self.base, lowered.size)
         terms = np.multiply(lowered, powers[:lowered.size], dtype=np.uint64)
         terms *= word_chars
         running = np.cumsum(terms)
-        last = np.append(first[1:], lowered.size) - 1
-        return (running[last] - running[first] + terms[first]) * inverses[first]
+        before = np.empty(first.size + 1, np.uint64)
+        np.subtract(running[first], terms[first], out=before[:-1])
+        before[-1] = running[-1]
+        return (before[1:] - before[:-1]) * inverses[first]
 
-    def listed(self, lowered: np.ndarray, word_chars: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where the words in some list start, and their lists."""
-        hashes = self.hashes(lowered, word_chars, starts)
+    def listed(self, lowered: np.ndarray, word_chars: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the words in some list start (of the `first` positions), and their lists."""
+        hashes = self.hashes(lowered, word_chars, first)
         slots = (hashes >> np.uint64(48)).astype(np.intp)
         found = np.flatnonzero(self.keys[slots] == hashes)
-        return np.flatnonzero(starts)[found], self.sets[slots[found]]
+        return first[found], self.sets[slots[found]]
 
 
 # Powers kept per word index: 2**20 positions, 8 MB a table.
@@ -493,8 +495,7 @@ def _word_index(word_sets: tuple[frozenset[str], ...]) -> _WordIndex:
     listed = sorted(bits)
     lengths = list(map(len, listed))
     codes = np.array(["".join(listed)]).view(np.uint32)[:sum(lengths)]  # all words, hashed in one call
-    starts = np.zeros(codes.size, bool)
-    starts[np.cumsum([0, *lengths])[:-1]] = True
+    starts = np.cumsum([0, *lengths])[:-1]
     for seed in range(1000):
         base = int(np.random.default_rng(seed).integers(0, 1 << 63, dtype=np.uint64)) * 2 + 1
         index = _WordIndex(base, np.zeros(1 << 16, np.uint64), np.zeros(1 << 16, np.int64), len(word_sets))
