@@ -110,11 +110,11 @@ class CleanedDocument:
 
     @property
     def body_lines(self) -> list[str]:
-        return [text for text, reason in zip(self.texts, self.reasons) if reason == BODY]
+        return list(compress(self.texts, map(BODY.__eq__, self.reasons)))
 
     @property
     def body_words(self) -> int:
-        return sum(words for words, reason in zip(self.words, self.reasons) if reason == BODY)
+        return sum(compress(self.words, map(BODY.__eq__, self.reasons)))
 
     @property
     def removed(self) -> list[LineLabel]:
@@ -461,7 +461,7 @@ def _apply_continuations(lines: LineTable, rules: RuleSet, reasons: list[str | N
     by_after = {rule.after: rule for rule in rules.continuations}
     ends = np.repeat(lines.offsets[1:], lines.sizes).tolist()
     words = lines.words
-    for i in [i for i, reason in enumerate(reasons) if reason in by_after]:
+    for i in list(compress(range(len(reasons)), map(by_after.__contains__, reasons))):
         while (rule := by_after.get(reasons[i])) and i + 1 < ends[i]:
             following = i + 1
             if (reasons[following] not in (None, rules.menu.reason) or words[following] > rule.max_words
