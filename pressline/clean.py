@@ -37,7 +37,7 @@ from pressline.linefeatures import (
     RuleLayer,
     batch_features,
     feature_names,
-    max_span,
+    max_spans,
     word_sets,
 )
 from pressline.linemodel import Decoding, LineModel, default_model
@@ -604,12 +604,14 @@ def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> 
     bounds = lines.offsets.tolist()
     words = lines.words.tolist()
     listed = (headline | bullet).tolist()  # Python values: the tail walks them line by line
+    starts = []
     for low, high in zip(bounds, bounds[1:]):
         runs = np.flatnonzero(run[low:high])
         first_run = int(runs[0]) if runs.size else high - low
         markers = np.flatnonzero(header[low:low + first_run])
-        start = int(markers[-1]) + 1 if markers.size else 0
-        begin, end = max_span(scores[low + start:high])
+        starts.append(int(markers[-1]) + 1 if markers.size else 0)
+    begins, ends = max_spans(scores, lines.offsets[:-1] + np.array(starts, np.int64), lines.offsets[1:])
+    for low, high, start, begin, end in zip(bounds, bounds[1:], starts, begins.tolist(), ends.tolist()):
         body_start, body_end = (start + begin, start + end) if end else (start, start)
         title = _label_header(lines, reasons, low, body_start, matched, headline)
         reasons[low + body_start:low + body_end] = [reason or BODY for reason in
@@ -617,7 +619,7 @@ def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> 
         _label_tail(lines, reasons, low, body_end, high, title, listed, words)
         if title is not None:
             text = lines.texts[title]
-            for i in [i for i, other in enumerate(lines.texts[title + 1:high], title + 1) if other == text]:
+            for i in compress(range(title + 1, high), map(text.__eq__, lines.texts[title + 1:high])):
                 reasons[i] = "repeated_title"
     return RuleLayer([reason or "other" for reason in reasons], matched, prose, headline)
 
@@ -694,9 +696,8 @@ def decode(probabilities: np.ndarray, words: np.ndarray, rule_body: np.ndarray, 
     smoothed = (1 - decoding.smoothing) * probabilities + decoding.smoothing * ((previous + following) / 2)
     margins = (smoothed - decoding.span_threshold) * np.maximum(words.astype(np.float64), 1.0)
     in_main = np.zeros(probabilities.size, bool)
-    bounds = offsets.tolist()
-    for low, high in zip(bounds, bounds[1:]):
-        begin, end = max_span(margins[low:high])
+    begins, ends = max_spans(margins, offsets[:-1], offsets[1:])
+    for low, begin, end in zip(offsets[:-1].tolist(), begins.tolist(), ends.tolist()):
         in_main[low + begin:low + end] = True
     model = (smoothed >= decoding.threshold) & in_main
     drop = ~model & (smoothed < decoding.drop_below)

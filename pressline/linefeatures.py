@@ -457,16 +457,23 @@ def _signed_log(values: np.ndarray) -> np.ndarray:
 def _window_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                   windows: tuple[int, ...]) -> list[np.ndarray]:
     """For each window k: the mean of each row of `values` (columns x lines) over the lines
-    within k of each line, inside its document; one cumulative sum serves every window. The sums
-    are held lines x columns, so each window's look-ups take whole rows (twice as fast)."""
-    cumulative = np.zeros((values.shape[1] + 1, values.shape[0]))
-    np.cumsum(values.T, axis=0, dtype=np.float64, out=cumulative[1:])
-    index = np.arange(values.shape[1])
+    within k of each line, inside its document; one cumulative sum serves every window. Most
+    lines' windows lie inside their document, so their sums are one subtraction of two slices of
+    the sums; only the lines near a document's edge look their bounds up."""
+    n = values.shape[1]
+    cumulative = np.zeros((values.shape[0], n + 1))
+    np.cumsum(values, axis=1, dtype=np.float64, out=cumulative[:, 1:])
+    index = np.arange(n)
     means = []
     for k in windows:
         low = np.maximum(starts, index - k)
         high = np.minimum(ends, index + k + 1)
-        means.append(((cumulative[high] - cumulative[low]) / (high - low)[:, None]).T.astype(np.float32, order="C"))
+        sums = np.empty((values.shape[0], n))
+        if n > 2 * k:
+            np.subtract(cumulative[:, 2 * k + 1:], cumulative[:, :n - 2 * k], out=sums[:, k:n - k])
+        edge = np.flatnonzero((low != index - k) | (high != index + k + 1))
+        sums[:, edge] = cumulative[:, high[edge]] - cumulative[:, low[edge]]
+        means.append((sums / (high - low)).astype(np.float32))
     return means
 
 
@@ -525,8 +532,8 @@ def context_features(probabilities: np.ndarray, features: np.ndarray, offsets: n
 def _probability_spans(p: np.ndarray, words: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per document, the span with the largest word-weighted margin of probability over 0.5."""
     margins = (p - 0.5) * np.maximum(words, 1.0)
-    spans = [max_span(margins[low:high]) for low, high in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
-    return np.array([s for s, _ in spans], np.float64), np.array([e for _, e in spans], np.float64)
+    begins, ends = max_spans(margins, offsets[:-1], offsets[1:])
+    return begins.astype(np.float64), ends.astype(np.float64)
 
 
 def max_span(scores: np.ndarray) -> tuple[int, int]:
@@ -541,3 +548,38 @@ def max_span(scores: np.ndarray) -> tuple[int, int]:
     if gains[end] <= 0:
         return 0, 0
     return int(np.flatnonzero(prefix[:end + 1] == lowest[end])[-1]), end + 1
+
+
+# Segments at once: a grid of segments x longest segment, cumulated along rows (numpy's
+# accumulate is sequential, so each row's sums are those of the segment alone, bit for bit).
+SPAN_GRID_CELLS = 1 << 22
+
+
+def max_spans(scores: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`max_span` of each segment `scores[lows[k]:highs[k]]`, as (begins, ends) relative to the
+    segment: one grid for all segments (per-segment numpy calls cost more than their work),
+    segments that would make the grid too big done alone."""
+    sizes = highs - lows
+    begins, ends = np.zeros(sizes.size, np.int64), np.zeros(sizes.size, np.int64)
+    alone = sizes * sizes.size > SPAN_GRID_CELLS
+    for k in np.flatnonzero(alone).tolist():
+        begins[k], ends[k] = max_span(scores[lows[k]:highs[k]])
+    rows = np.flatnonzero(~alone & (sizes > 0))
+    width = int(sizes[rows].max(initial=0))
+    if not width:
+        return begins, ends
+    inside = np.arange(width) < sizes[rows, None]
+    grid = np.zeros((rows.size, width), scores.dtype)
+    grid[inside] = scores[(lows[rows, None] + np.arange(width))[inside]]
+    prefix = np.zeros((rows.size, width + 1), scores.dtype)
+    np.cumsum(grid, axis=1, out=prefix[:, 1:])
+    lowest = np.minimum.accumulate(prefix[:, :-1], axis=1)
+    gains = prefix[:, 1:] - lowest
+    gains[~inside] = np.finfo(gains.dtype).min if gains.dtype.kind == "f" else np.iinfo(gains.dtype).min
+    end = np.argmax(gains, axis=1)
+    picked = np.arange(rows.size)
+    scored = gains[picked, end] > 0
+    at_lowest = (prefix[:, :-1] == lowest[picked, end][:, None]) & (np.arange(width) <= end[:, None])
+    begin = width - 1 - np.argmax(at_lowest[:, ::-1], axis=1)
+    begins[rows], ends[rows] = np.where(scored, begin, 0), np.where(scored, end + 1, 0)
+    return begins, ends

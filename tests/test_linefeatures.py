@@ -46,3 +46,42 @@ def test_lowering_by_arithmetic_is_the_tables() -> None:
     codes = np.concatenate([np.arange(0x10000, dtype=np.uint32), np.array([0x1D518, 0x10400, 0x1F600], np.uint32)])
     table = linetable._lower_table()[np.minimum(codes, 0x10000)]
     assert (linetable._lowered(codes) == np.where(codes > 0xFFFF, codes, table)).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(-30, 30), max_size=40), max_size=12), st.booleans(), st.booleans())
+def test_spans_of_all_segments_at_once_are_each_segments_own(segments: list[list[int]], fractional: bool,
+                                                             small_grid: bool) -> None:
+    import pressline.linefeatures as features
+
+    scores = np.array([score for segment in segments for score in segment], np.int64)
+    if fractional:
+        scores = scores / 7.0  # float sums: the grid must add in the same order as one segment alone
+    bounds = np.cumsum([0, *map(len, segments)])
+    grid_cells, features.SPAN_GRID_CELLS = features.SPAN_GRID_CELLS, 30 if small_grid else features.SPAN_GRID_CELLS
+    try:
+        begins, ends = features.max_spans(scores, bounds[:-1], bounds[1:])
+    finally:
+        features.SPAN_GRID_CELLS = grid_cells
+    assert list(zip(begins.tolist(), ends.tolist())) == [features.max_span(scores[low:high])
+                                                          for low, high in zip(bounds[:-1], bounds[1:])]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.floats(0, 50, width=32), max_size=60), min_size=1, max_size=8),
+       st.integers(1, 4))
+def test_window_means_are_the_means_of_each_lines_window_in_its_document(documents: list[list[float]],
+                                                                          rows: int) -> None:
+    from pressline.linefeatures import _window_means
+
+    column = np.array([value for document in documents for value in document], np.float32)
+    values = np.stack([column * (row + 1) for row in range(rows)])
+    sizes = np.array(list(map(len, documents)))
+    bounds = np.cumsum([0, *sizes])
+    starts, ends = np.repeat(bounds[:-1], sizes), np.repeat(bounds[1:], sizes)
+    for k, means in zip((1, 2, 25), _window_means(values, starts, ends, (1, 2, 25))):
+        for i in range(column.size):
+            low, high = max(starts[i], i - k), min(ends[i], i + k + 1)
+            expected = np.cumsum(values[:, :high], axis=1, dtype=np.float64)[:, -1] - (
+                np.cumsum(values[:, :low], axis=1, dtype=np.float64)[:, -1] if low else 0.0)
+            assert means[:, i].tolist() == (expected / (high - low)).astype(np.float32).tolist()
