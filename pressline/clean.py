@@ -59,6 +59,9 @@ MODEL_REASONS = frozenset({"site_template", "comment_thread", "outside_main_bloc
 # Structural labels as certain as a rule match: the title, its copies and the subtitle are not
 # body, nor are the headline lists the rule layer found after the body (teasers, related stories).
 RULE_DECIDED = frozenset({"repeated_title", TITLE, SUBTITLE, "related_links"})
+# A line of a headline list after the body that the model puts in the main block this surely is
+# body (the list was the article's own: a table of contents, a catalogue, a list the body ends with).
+LIST_KEEP_ABOVE = 0.8
 # A line seen in this many other documents of the run is template text.
 SITE_TEMPLATE_DOCUMENTS = 2
 # A line this long seen so is removed whatever the model says (a newsletter blurb, a legal
@@ -690,9 +693,10 @@ def _label_tail(lines: LineTable, reasons: list[str | None], low: int, body_end:
 
 def label_batch(batch: AnalysedBatch, probabilities: np.ndarray, decoding: Decoding) -> list[CleanedDocument]:
     """Final labels: the model's body decision where the rules leave room for one, with a reason."""
-    keep, in_main = decode(probabilities, batch.lines.words, batch.layer.body, batch.offsets, decoding)
+    keep, in_main, smoothed = decode(probabilities, batch.lines.words, batch.layer.body, batch.offsets, decoding)
     thread = comment_threads(batch, keep)
-    return batch.documents(_final_reasons(batch, keep & ~template_lines(batch) & ~thread, in_main, thread))
+    own_list = in_main & (smoothed >= LIST_KEEP_ABOVE) & ~batch.layer.matched
+    return batch.documents(_final_reasons(batch, keep & ~template_lines(batch) & ~thread, in_main, thread, own_list))
 
 
 def comment_threads(batch: AnalysedBatch, keep: np.ndarray) -> np.ndarray:
@@ -728,8 +732,9 @@ def template_lines(batch: AnalysedBatch) -> np.ndarray:
 
 
 def decode(probabilities: np.ndarray, words: np.ndarray, rule_body: np.ndarray, offsets: np.ndarray,
-           decoding: Decoding) -> tuple[np.ndarray, np.ndarray]:
-    """Which lines are body, and which lie in their document's main block. The model's view:
+           decoding: Decoding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which lines are body, which lie in their document's main block, and the smoothed
+    probabilities that decided it. The model's view:
     smoothed probability over the threshold, inside the main block (the span of largest
     word-weighted margin over `span_threshold`, Finn et al. on scores). It overrules the rule
     layer's verdict (`rule_body`) only when sure."""
@@ -748,7 +753,7 @@ def decode(probabilities: np.ndarray, words: np.ndarray, rule_body: np.ndarray, 
     model = (smoothed >= decoding.threshold) & in_main
     drop = ~model & (smoothed < decoding.drop_below)
     add = model & (smoothed >= decoding.keep_above)
-    return np.where(rule_body, ~drop, add), in_main
+    return np.where(rule_body, ~drop, add), in_main, smoothed
 
 
 @cache
@@ -757,12 +762,16 @@ def _cue_columns() -> list[int]:
     return [names.index(name) for name in ("comment_words", "relative_time")]
 
 
-def _final_reasons(batch: AnalysedBatch, keep: np.ndarray, in_main: np.ndarray, thread: np.ndarray) -> list[str]:
+def _final_reasons(batch: AnalysedBatch, keep: np.ndarray, in_main: np.ndarray, thread: np.ndarray,
+                   own_list: np.ndarray) -> list[str]:
     """Rule matches stay removed with their rule; other lines follow the model, and a line the
     model drops that the rules would keep is removed with the signal that decided it (a line of
-    a comment thread, `thread`, as one)."""
+    a comment thread, `thread`, as one). A headline-list line the rules found after the body is
+    decided, unless the model is sure it is body (`own_list`)."""
     layer = batch.layer
     decided = layer.matched | np.fromiter(map(RULE_DECIDED.__contains__, layer.labels), bool, len(layer.labels))
+    related = np.fromiter(map("related_links".__eq__, layer.labels), bool, len(layer.labels))
+    decided &= ~(related & own_list)
     dropped = np.flatnonzero(~decided & ~keep & layer.body)
     model_reason = np.select(
         [thread[dropped], batch.elsewhere[dropped] >= SITE_TEMPLATE_DOCUMENTS,

@@ -431,6 +431,22 @@ def test_one_reply_button_or_one_before_the_article_cuts_nothing() -> None:
     assert early.body_lines == _long_article()
 
 
+def test_a_list_after_the_body_stays_related_links_unless_the_model_is_sure_it_is_body() -> None:
+    import numpy as np
+
+    from pressline.clean import analyse_batch, label_batch
+    from pressline.linemodel import Decoding
+
+    batch = analyse_batch([_article("Catalogue sections for download", *PARAGRAPHS,
+                                    "Section 1 - Hinges and handles", "Section 2 - Latches and locks")])
+    listed = [i for i, reason in enumerate(batch.rule_reasons) if reason == "related_links"]
+    assert listed
+    decoding = Decoding(0.4, 0.3, 0.3, 0.7, 0.6)
+    for probability, reason in ((0.7, "related_links"), (0.95, BODY)):
+        document = label_batch(batch, np.full(len(batch.features), probability), decoding)[0]
+        assert [document.reasons[i] for i in listed] == [reason] * len(listed)
+
+
 rule_like_lines = st.lists(
     st.one_of(st.text(max_size=80), st.text(alphabet="ab1 .|·-’'\"”)(©:,\u00a0中文Ⅷ²İ", max_size=40),
               st.sampled_from(["By Li Wei", "Home / News", "Print Mail", "8K", "Share | Tweet | Email", "© 2020 Foo",
