@@ -59,12 +59,21 @@ MODEL_REASONS = frozenset({"site_template", "comment_thread", "outside_main_bloc
 # Structural labels as certain as a rule match: the title, its copies and the subtitle are not
 # body, nor are the headline lists the rule layer found after the body (teasers, related stories).
 RULE_DECIDED = frozenset({"repeated_title", TITLE, SUBTITLE, "related_links"})
+# A line of a headline list after the body that the model puts in the main block this surely is
+# body (the list was the article's own: a table of contents, a catalogue, a list the body ends with).
+LIST_KEEP_ABOVE = 0.8
 # A line seen in this many other documents of the run is template text.
 SITE_TEMPLATE_DOCUMENTS = 2
 # A line this long seen so is removed whatever the model says (a newsletter blurb, a legal
 # paragraph): the dev corpus has too few pages of one site for the model to learn it, and none of
 # its 397 lines of 8 words or more standing in 2 other pages is article text.
 TEMPLATE_WORDS = 8
+# A document with this many comment action lines ('Reply') holds a comment thread, which starts at
+# the first of them when the lines before it keep this many body words (an article before it).
+THREAD_ACTIONS = 2
+THREAD_BODY_WORDS = 100
+# Characters a bullet before an action button may take ('* ', ' - ').
+THREAD_BULLET_CHARS = 4
 # Documents analysed together: enough to vectorise over, few enough for the caches.
 SUB_BATCH = 64
 # Reasons of the lines whose text names the site (a short tail line found in them is navigation).
@@ -77,6 +86,7 @@ _SENTENCE_END = re.compile(
 _SENTENCE_BREAK = re.compile(linetable.SENTENCE_BREAK)
 _BULLETS = "-–—*•·+▪►"
 _BULLET = re.compile(rf"^(?:[{re.escape(_BULLETS)}]\s*)+")
+_BULLET_CODES = np.array([ord(char) for char in _BULLETS], np.uint32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +222,9 @@ class RuleSet:
     # Reasons the line model knows by another reason's indicator feature (`counts_as`), so a rule
     # added with a reason of its own does not change the model's features.
     counts_as: tuple[tuple[str, str], ...] = ()
+    # A comment's action buttons, lowered and without bullets: they mark a comment thread
+    # (`comment_threads`); not a line rule, so the model's features do not see them.
+    thread_actions: frozenset[str] = frozenset()
 
     @property
     def model_reasons(self) -> frozenset[str]:
@@ -267,7 +280,8 @@ def parse_rules(config: dict) -> RuleSet:
     )
     vocabulary_max_words = max((rule.max_words for rule in vocabularies), default=0)
     return RuleSet(patterns, any_pattern, vocabularies, menu, continuations, reasons, vocabulary_max_words,
-                   _counts_as(config.get("rule", []), reasons))
+                   _counts_as(config.get("rule", []), reasons),
+                   frozenset(action.lower() for action in config.get("thread", {}).get("actions", ())))
 
 
 def _counts_as(rules: list[dict], reasons: frozenset[str]) -> tuple[tuple[str, str], ...]:
@@ -586,16 +600,34 @@ def _rule_pass(texts: list[str], rules: RuleSet) -> tuple[LineTable, RuleLayer, 
     rule = list(line_rules)
     prose = _prose(lines)
     _apply_continuations(lines, rules, rule, prose)
-    return lines, _rule_layer(lines, rule, prose), line_rules
+    return lines, _rule_layer(lines, rule, prose, _thread_actions(lines, rules)), line_rules
 
 
-def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> RuleLayer:
+def _thread_actions(lines: LineTable, rules: RuleSet) -> np.ndarray:
+    """Lines that are a comment's action button, looked up in `thread_actions` without a bullet;
+    only lines as long as an action (and its bullet), opening (or with a bullet) and ending as one
+    does are looked up, which spares nearly every line of a batch."""
+    actions = np.zeros(len(lines), bool)
+    if not rules.thread_actions:
+        return actions
+    starts = [ord(char) for action in rules.thread_actions for char in (action[0], action[0].upper())]
+    ends = [ord(char) for action in rules.thread_actions for char in (action[-1], action[-1].upper())]
+    longest = max(map(len, rules.thread_actions)) + THREAD_BULLET_CHARS
+    candidates = ((lines.chars <= longest) & np.isin(lines.last, ends)
+                  & (np.isin(lines.first, starts) | np.isin(lines.first, _BULLET_CODES)))
+    lowered, bullets = lines.lowered, _BULLETS + " \t\u00a0"
+    for i in np.flatnonzero(candidates).tolist():
+        actions[i] = lowered[i].lstrip(bullets) in rules.thread_actions
+    return actions
+
+
+def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray, actions: np.ndarray) -> RuleLayer:
     """The rule layer's label of each line: header, best-scoring body span, then tail."""
     n = len(lines)
     matched = np.fromiter(map(is_not, rule, repeat(None)), bool, n)
     headline = _headline(lines)
     header = np.fromiter(map(HEADER_REASONS.__contains__, rule), bool, n)
-    bullet = np.isin(lines.first, np.array([ord(char) for char in _BULLETS], np.uint32))
+    bullet = np.isin(lines.first, _BULLET_CODES)
     scores = _line_scores(matched, prose, lines.words)
     free_prose = prose & ~matched
     run = free_prose.copy()
@@ -621,7 +653,7 @@ def _rule_layer(lines: LineTable, rule: list[str | None], prose: np.ndarray) -> 
             text = lines.texts[title]
             for i in compress(range(title + 1, high), map(text.__eq__, lines.texts[title + 1:high])):
                 reasons[i] = "repeated_title"
-    return RuleLayer([reason or "other" for reason in reasons], matched, prose, headline)
+    return RuleLayer([reason or "other" for reason in reasons], matched, prose, headline, actions)
 
 
 def _label_header(lines: LineTable, reasons: list[str | None], low: int, body_start: int, matched: np.ndarray,
@@ -666,8 +698,30 @@ def _label_tail(lines: LineTable, reasons: list[str | None], low: int, body_end:
 
 def label_batch(batch: AnalysedBatch, probabilities: np.ndarray, decoding: Decoding) -> list[CleanedDocument]:
     """Final labels: the model's body decision where the rules leave room for one, with a reason."""
-    keep, in_main = decode(probabilities, batch.lines.words, batch.layer.body, batch.offsets, decoding)
-    return batch.documents(_final_reasons(batch, keep & ~template_lines(batch), in_main))
+    keep, in_main, smoothed = decode(probabilities, batch.lines.words, batch.layer.body, batch.offsets, decoding)
+    thread = comment_threads(batch, keep)
+    own_list = in_main & (smoothed >= LIST_KEEP_ABOVE) & ~batch.layer.matched
+    return batch.documents(_final_reasons(batch, keep & ~template_lines(batch) & ~thread, in_main, thread, own_list))
+
+
+def comment_threads(batch: AnalysedBatch, keep: np.ndarray) -> np.ndarray:
+    """The comment thread of each document that has one: from its first action button ('Reply') on,
+    when the document has `THREAD_ACTIONS` of them and keeps `THREAD_BODY_WORDS` body words before
+    the first. Comments are prose, and the model keeps them; their buttons are what tells them apart."""
+    thread = np.zeros(len(keep), bool)
+    actions = np.flatnonzero(batch.layer.actions)
+    if not actions.size:
+        return thread
+    bounds = batch.offsets
+    documents = np.searchsorted(bounds, actions, side="right") - 1
+    kept_words = np.cumsum(np.where(keep, batch.lines.words, 0))
+    for document in np.unique(documents).tolist():
+        own = actions[documents == document]
+        low, high, first = int(bounds[document]), int(bounds[document + 1]), int(own[0])
+        before = kept_words[first] - (kept_words[low - 1] if low else 0)
+        if own.size >= THREAD_ACTIONS and before >= THREAD_BODY_WORDS:
+            thread[first:high] = True
+    return thread
 
 
 def template_lines(batch: AnalysedBatch) -> np.ndarray:
@@ -683,8 +737,9 @@ def template_lines(batch: AnalysedBatch) -> np.ndarray:
 
 
 def decode(probabilities: np.ndarray, words: np.ndarray, rule_body: np.ndarray, offsets: np.ndarray,
-           decoding: Decoding) -> tuple[np.ndarray, np.ndarray]:
-    """Which lines are body, and which lie in their document's main block. The model's view:
+           decoding: Decoding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which lines are body, which lie in their document's main block, and the smoothed
+    probabilities that decided it. The model's view:
     smoothed probability over the threshold, inside the main block (the span of largest
     word-weighted margin over `span_threshold`, Finn et al. on scores). It overrules the rule
     layer's verdict (`rule_body`) only when sure."""
@@ -702,7 +757,7 @@ def decode(probabilities: np.ndarray, words: np.ndarray, rule_body: np.ndarray, 
     model = (smoothed >= decoding.threshold) & in_main
     drop = ~model & (smoothed < decoding.drop_below)
     add = model & (smoothed >= decoding.keep_above)
-    return np.where(rule_body, ~drop, add), in_main
+    return np.where(rule_body, ~drop, add), in_main, smoothed
 
 
 @cache
@@ -711,16 +766,21 @@ def _cue_columns() -> list[int]:
     return [names.index(name) for name in ("comment_words", "relative_time")]
 
 
-def _final_reasons(batch: AnalysedBatch, keep: np.ndarray, in_main: np.ndarray) -> list[str]:
+def _final_reasons(batch: AnalysedBatch, keep: np.ndarray, in_main: np.ndarray, thread: np.ndarray,
+                   own_list: np.ndarray) -> list[str]:
     """Rule matches stay removed with their rule; other lines follow the model, and a line the
-    model drops that the rules would keep is removed with the signal that decided it."""
+    model drops that the rules would keep is removed with the signal that decided it (a line of
+    a comment thread, `thread`, as one). A headline-list line the rules found after the body is
+    decided, unless the model is sure it is body (`own_list`)."""
     layer = batch.layer
     decided = layer.matched | np.fromiter(map(RULE_DECIDED.__contains__, layer.labels), bool, len(layer.labels))
+    related = np.fromiter(map("related_links".__eq__, layer.labels), bool, len(layer.labels))
+    decided &= ~(related & own_list)
     dropped = np.flatnonzero(~decided & ~keep & layer.body)
     model_reason = np.select(
-        [batch.elsewhere[dropped] >= SITE_TEMPLATE_DOCUMENTS, batch.features[dropped][:, _cue_columns()].any(axis=1),
-         ~in_main[dropped]],
-        ["site_template", "comment_thread", "outside_main_block"], "low_text_density")
+        [thread[dropped], batch.elsewhere[dropped] >= SITE_TEMPLATE_DOCUMENTS,
+         batch.features[dropped][:, _cue_columns()].any(axis=1), ~in_main[dropped]],
+        ["comment_thread", "site_template", "comment_thread", "outside_main_block"], "low_text_density")
     final = list(layer.labels)
     for i in np.flatnonzero(~decided & keep).tolist():
         final[i] = BODY

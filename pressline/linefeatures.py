@@ -35,6 +35,7 @@ class RuleLayer:
     matched: np.ndarray
     prose: np.ndarray
     headline: np.ndarray
+    actions: np.ndarray  # lines that are a comment's action button (`RuleSet.thread_actions`)
     body: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:

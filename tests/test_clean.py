@@ -399,6 +399,54 @@ def test_copies_of_one_story_keep_their_text() -> None:
         assert [label.text for label in document.labels if label.reason == BODY][:3] == PARAGRAPHS
 
 
+COMMENTS = [
+    "I have followed these talks for years and this is the first time both sides seem to agree on anything.",
+    "Reply",
+    "The statement says little about enforcement, which is where the earlier deals fell apart in practice.",
+    "* Reply",
+    "Report abuse",
+    "Thank you for the clear summary; the part on privacy answered the question I had after the first day.",
+    "Reply to comment",
+]
+
+
+def _long_article() -> list[str]:
+    return [f"{paragraph} {paragraph} {paragraph}" for paragraph in PARAGRAPHS]
+
+
+def test_a_comment_thread_after_the_article_is_removed_from_its_first_reply_button() -> None:
+    text = _article("Trade talks end with a joint statement", *_long_article(), "3 Comments", *COMMENTS)
+    document = clean(text)
+    first = document.texts.index("Reply")
+    assert document.body_lines[:3] == _long_article()
+    assert all(reason != BODY for reason in document.reasons[first:])
+    assert {reason for reason, text in zip(document.reasons, document.texts)
+            if text in (COMMENTS[2], COMMENTS[5])} == {"comment_thread"}
+
+
+def test_one_reply_button_or_one_before_the_article_cuts_nothing() -> None:
+    lone = clean(_article(*_long_article(), "Reply", *_long_article()[:1]))
+    assert lone.reasons[-1] == BODY
+    early = clean(_article("Reply", "Reply", *_long_article()))
+    assert early.body_lines == _long_article()
+
+
+def test_a_list_after_the_body_stays_related_links_unless_the_model_is_sure_it_is_body() -> None:
+    import numpy as np
+
+    from pressline.clean import analyse_batch, label_batch
+    from pressline.linemodel import Decoding
+
+    batch = analyse_batch([_article("Catalogue sections for download", *PARAGRAPHS,
+                                    "Section 1 - Hinges and handles", "Section 2 - Latches and locks")])
+    listed = [i for i, reason in enumerate(batch.rule_reasons) if reason == "related_links"]
+    assert listed
+    decoding = Decoding(0.4, 0.3, 0.3, 0.7, 0.6)
+    for probability, reason in ((0.7, "related_links"), (0.95, BODY)):
+        document = label_batch(batch, np.full(len(batch.features), probability), decoding)[0]
+        assert [document.reasons[i] for i in listed] == [reason] * len(listed)
+
+
 rule_like_lines = st.lists(
     st.one_of(st.text(max_size=80), st.text(alphabet="ab1 .|·-’'\"”)(©:,\u00a0中文Ⅷ²İ", max_size=40),
               st.sampled_from(["By Li Wei", "Home / News", "Print Mail", "8K", "Share | Tweet | Email", "© 2020 Foo",
