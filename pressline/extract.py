@@ -200,6 +200,7 @@ class DateRules:
     publication_label: re.Pattern[str]
     publication_words: tuple[str, ...]
     not_page_reasons: frozenset[str]
+    prompt_reasons: frozenset[str]
     day_first_languages: frozenset[str]
 
 
@@ -219,7 +220,7 @@ def date_rules() -> DateRules:
                      re.compile(config["comment_cue"], re.IGNORECASE), _label_pattern(config["update_labels"]),
                      _label_pattern(config["publication_labels"]),
                      tuple(word.lower() for word in config["publication_labels"]),
-                     frozenset(config["not_page_reasons"]),
+                     frozenset(config["not_page_reasons"]), frozenset(config["prompt_reasons"]),
                      frozenset(config["day_first_languages"]))
 
 
@@ -649,6 +650,7 @@ def parse_authors(byline: str) -> list[str]:
     """Person names of a byline, without 'By', places, outlets, agencies, roles or dates."""
     rules = author_rules()
     names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
+    names_part = _without_affiliation_marks(names_part)
     names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
     credited = False  # a part holding only credentials went before
@@ -682,6 +684,24 @@ def parse_authors(byline: str) -> list[str]:
         if role:
             break
     return authors
+
+
+def _without_affiliation_marks(names: str) -> str:
+    """A paper's author list with each name's affiliation numbers dropped ('Ann Lee 1; Tom Hall 2,3',
+    'Ann Lee1, Tom Hall2*'): journals mark every name so; a number after only some names is a date's
+    or a count's, and stays (it ends the names)."""
+    if not _DIGIT.search(names):
+        return names  # the cheap test first
+    parts = _AUTHOR_LIST_PARTS.split(names)
+    if len(parts) < 2 or not all(_AFFILIATED_NAME.match(part) for part in parts):
+        return names
+    return _AFFILIATION_MARK.sub("", names)
+
+
+# A paper's author list: names parted by ';', ', ' or 'and', each with its affiliation numbers.
+_AUTHOR_LIST_PARTS = re.compile(r"\s*;\s*|,\s+|\s+and\s+")
+_AFFILIATED_NAME = re.compile(r"^[^\d,;]+?\s?\d{1,2}(?:,\d{1,2})*\*?$")
+_AFFILIATION_MARK = re.compile(r"\s?\d{1,2}(?:,\d{1,2})*\*?(?=\s*;|,\s|\s+and\s|$)")
 
 
 # A capital right after two small letters inside a word: link texts dumped without a space between
@@ -776,13 +796,21 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
         text = label.text[about.end():] if about else label.text
         if not text[:1].isupper() or len(text) > MAX_NAME_CHARS:
             continue
-        opening = text.split(maxsplit=1)[0] + " "  # the bio's first word is the name's (cheap test first)
-        bio = any(labels[j].text.startswith(opening) and _BIO_START.match(labels[j].text)
-                  or labels[j].text.startswith(first_person) for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
         # a third name word: 'Jack Brooks Park is ...' is a place's entry
-        if bio and _known_name(text, alone=bool(about)) and len(_OWNER_NAME_WORD.findall(text)) <= 2:
+        if _bio_under(labels, i, text) and _known_name(text, alone=bool(about)) \
+                and len(_OWNER_NAME_WORD.findall(text)) <= 2:
             return [text]
     return []
+
+
+def _bio_under(labels: list[LineLabel], i: int, name: str) -> bool:
+    """Whether a bio starts in the BIO_REACH lines under line `i`: opening with the first word of
+    `name` and a verb of what the person is or does ('Ann is a growth analyst ...'), or in the first
+    person (`bio_openings`)."""
+    opening = name.split(maxsplit=1)[0] + " "  # the bio's first word is the name's (cheap test first)
+    first_person = author_rules().bio_openings
+    return any(labels[j].text.startswith(opening) and _BIO_START.match(labels[j].text)
+               or labels[j].text.startswith(first_person) for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
 
 
 def _labelled_box(labels: list[LineLabel]) -> list[str]:
@@ -799,14 +827,53 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
             continue
         if match["label"]:
             for j in (i - 1, i + 1):
-                if 0 <= j < len(labels) and (names := _header_line_names(labels[j].text)):
+                if 0 <= j < len(labels) and (names := _boxed_names(labels, j)):
                     listed = j > i and _LIST_MARK.match(labels[j].text)
                     return names + (_listed_names(labels, j + 1) if listed else [])
+            if names := _avatar_names(labels, i + 1):
+                return names
         elif len(labels[i].text) <= MAX_BYLINE_CHARS:
             names = parse_authors(labels[i].text[match.end():])
             if names and _known_name(names[0], alone=False):
                 return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
+
+
+def _boxed_names(labels: list[LineLabel], j: int) -> list[str]:
+    """The names of line `j`, beside a box label: names maybe with credentials or a job title
+    (`_header_line_names`), or a name shaped like a person's with a bio under it ('Nawaz Dhandala'
+    / 'Author' / 'Nawaz is building ...'): label and bio together say it is a person where the list
+    of given names does not know the name."""
+    text = labels[j].text
+    if names := _header_line_names(text):
+        return names
+    name = " ".join(text.split())
+    return [name] if _shaped_name(name) and _bio_under(labels, j, name) else []
+
+
+def _shaped_name(name: str) -> bool:
+    """Whether `name` is shaped like a person's: two to four capitalised words or initials, none a
+    month or one of `not_name_words`."""
+    return bool(_BARE_NAME.match(name)) and not author_rules().not_name_word.search(name)
+
+
+def _avatar_names(labels: list[LineLabel], j: int) -> list[str]:
+    """The names of an author box listing each writer under the initials of their avatar ('CP' /
+    'Chengcheng Pei' / a job title / 'YL' / 'Yuan Lin'), from line `j` on: initials that are the
+    name's say the line is a person's name where the list of given names does not know it."""
+    names: list[str] = []
+    while j + 1 < len(labels) and len(names) < MAX_JOINED_NAMES:
+        initials, name = labels[j].text.strip(), " ".join(labels[j + 1].text.split())
+        if not (_INITIALS.match(initials) and _shaped_name(name)
+                and "".join(word[0] for word in name.split()).upper() == initials):
+            break
+        names.append(name)
+        j += 3 if _is_role(labels, j + 2) else 2
+    return names
+
+
+# An avatar's initials, as a box shows them where a writer has no photo.
+_INITIALS = re.compile(r"^[A-ZÀ-Þ]{2,3}$")
 
 
 def _listed_names(labels: list[LineLabel], j: int) -> list[str]:
@@ -904,7 +971,7 @@ def _header_line_names(text: str) -> list[str]:
     known = bool(names) and bool(_known_name(names[0], alone=False))
     if not names or not all(shaped[1:]) or not (known or shaped[0]):
         return []
-    rest = _LIST_MARK.sub("", text)
+    rest = _without_affiliation_marks(_LIST_MARK.sub("", text))
     for name in names:
         rest = rest.replace(name, " ", 1)
     rest = rules.credentials.sub("", " " + " ".join(_NAME_SEPARATORS.sub(" ", rest).split()))  # 'Ann Lee CPP, PSP'
@@ -950,7 +1017,8 @@ def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
 # How far under the title a one-word signature may stand.
 SIGNATURE_REACH = 2
 _SIGNATURE = re.compile(r"^[A-ZÀ-Þ][a-zß-ÿĀ-ſ]{1,15}$")
-_LONE_HANDLE = re.compile(rf"^{_HANDLE_WORD}$")
+# A lone user name may also hold hyphens and open with a digit (a default one: '3d23d65-ddc6-4ce5')
+_LONE_HANDLE = re.compile(r"^(?=[^a-z]*[a-z])[a-z0-9][a-z0-9_.-]{2,30}[a-z0-9]$")
 
 
 def _page_byline(labels: list[LineLabel]) -> list[str]:
@@ -974,16 +1042,20 @@ def _page_lines(labels: list[LineLabel], page: str, cue_ends: Iterable[int], bel
     """In page order, indexes of the lines where a cue ends in the joined `page` (offsets past its
     end), of the `below` lines after each, and of `also`, that are neither in nor right below a
     related list or a comment (a listed story's stamp or byline follows its headline; the page's
-    own stamp may sit just above a list that opens under the text). Cues are found in the joined
-    page, not line by line: few lines have one."""
+    own stamp may sit just above a list that opens under the text). A comment prompt or count
+    (`prompt_reasons`: 'Comments', '12 comments') is a widget in the header as often as a comment
+    section's head: a line the cleaner took for a byline under it is the page's. Cues are found in
+    the joined page, not line by line: few lines have one."""
     starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
     skip = date_rules().not_page_reasons
     found = set(also or ())
     for end in cue_ends:
         line = bisect_right(starts, end - 1) - 1  # where the cue ends: a list mark may open the line above
         found.update(range(line, min(len(labels), line + below + 1)))
-    return [i for i in sorted(found)
-            if not any(labels[j].reason in skip for j in range(max(0, i - 1), i + 1))]
+    prompts = date_rules().prompt_reasons
+    return [i for i in sorted(found) if labels[i].reason not in skip
+            and not (i > 0 and labels[i - 1].reason in skip
+                     and not (labels[i - 1].reason in prompts and labels[i].reason == "byline"))]
 
 
 # A byline is short; a longer line opening with 'By' is a sentence ('By the end of the year, ...').
