@@ -663,9 +663,12 @@ def parse_authors(byline: str) -> list[str]:
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
-            name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
-            if " " not in name and name.lower() not in given_names():
-                name = ""  # 'By Acme News' cut to one word that is no given name: an outlet or a desk
+            head = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
+            if " " not in head and head.lower() not in given_names():
+                # one word that is no given name, an outlet or a desk: 'By Acme News' names nobody,
+                # 'By Acme Staff Writer Ann Lee' the writer after the job title
+                head = _named_after_role(name, role)
+            name = head
         if credentials := rules.credentials.search(" " + name):
             head = (" " + name)[:credentials.start()].strip()
             if authors and not head:
@@ -702,6 +705,17 @@ def _without_affiliation_marks(names: str) -> str:
 _AUTHOR_LIST_PARTS = re.compile(r"\s*;\s*|,\s+|\s+and\s+")
 _AFFILIATED_NAME = re.compile(r"^[^\d,;]+?\s?\d{1,2}(?:,\d{1,2})*\*?$")
 _AFFILIATION_MARK = re.compile(r"\s?\d{1,2}(?:,\d{1,2})*\*?(?=\s*;|,\s|\s+and\s|$)")
+
+
+def _named_after_role(name: str, role: re.Match[str]) -> str:
+    """The writer named after an outlet's job title ('Acme Staff Writer Ann Lee', 'Acme Editor Ann
+    Lee'), opening with a known given name, else "": an outlet or desk and a role word alone
+    ('Acme News') name nobody, nor a firm after one ('Founder Acme Communications Corporation')."""
+    tail = name[role.end():].split()
+    while tail and author_rules().role.fullmatch(tail[0]):
+        tail = tail[1:]  # the rest of the job title ('Staff Writer')
+    rest = " ".join(tail)
+    return rest if _known_name(rest, alone=False) else ""
 
 
 # A capital right after two small letters inside a word: link texts dumped without a space between
@@ -745,11 +759,21 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
             # a name-shaped line beside the date ('Las Vegas'): a header line naming a known person wins
             return _header_name(labels, title_index, order) or names
         if names:
-            return names
+            return _in_full(labels, names)
     # a name over a bio opening with it is an author box wherever it stands: it outweighs a name line
     # near the title with nothing beside it, which may be a heading in the text ('Tiny House Pros')
-    return _signature(labels, title_index) or _bio_box(labels) or _header_name(labels, title_index, order) \
-        or _page_byline(labels) or _labelled_box(labels) or _sign_off(labels) or _site_owner(cleaned, labels)
+    return _in_full(labels, _signature(labels, title_index)) or _bio_box(labels) \
+        or _header_name(labels, title_index, order) or _page_byline(labels) or _labelled_box(labels) \
+        or _sign_off(labels) or _site_owner(cleaned, labels)
+
+
+def _in_full(labels: list[LineLabel], names: list[str]) -> list[str]:
+    """A writer signing with a first name alone ('Maria' beside the date) under the full name of the
+    page's author box when the box's name opens with it ('Maria Lopez' over 'Maria is a growth
+    analyst ...'): the box spells out whom the header names."""
+    if len(names) != 1 or " " in names[0] or not (box := _bio_box(labels)):
+        return names
+    return box if box[0].split(maxsplit=1)[0] == names[0] and " " in box[0] else names
 
 
 def _credits_a_team(text: str) -> bool:

@@ -104,6 +104,9 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         # a role word that leaves one word, no given name, names an outlet or a desk; a first name stays
         ("by Harbourside News", []),
         ("By Petra, Senior Editor", ["Petra"]),
+        # after an outlet's job title, the writer ('By Harbourside Staff Writer Petra Novak'); no firm
+        ("By Harbourside Staff Writer Petra Novak", ["Petra Novak"]),
+        ("Founder Harbourside Communications Corporation", []),
         # 'author' and 'written by' in other languages
         ("Autor: Jan Novák", ["Jan Novák"]),
         ("Escrito por Ana Ruiz y Luis Gómez", ["Ana Ruiz", "Luis Gómez"]),
@@ -783,3 +786,12 @@ def test_find_authors_never_raises(lines: list[str]) -> None:
     cleaned = clean("\n".join(lines))
     for title_index in (None, 0):
         assert all(name.strip() for name in find_authors(cleaned, title_index))
+
+
+def test_a_first_name_signature_is_given_in_full_by_the_author_box() -> None:
+    box = ["Petra Novak", "Petra is a hydrologist who writes about rivers and floods."]
+    lines = ["Rivers rise after the storm", "Petra", "March 3, 2024", *BODY_LINES * 6]
+    assert find_authors(clean("\n\n".join(lines + box)), 0) == ["Petra Novak"]
+    assert find_authors(clean("\n\n".join(lines)), 0) == ["Petra"]
+    other = ["Tom Hall", "Tom is a hydrologist who writes about rivers and floods."]
+    assert find_authors(clean("\n\n".join(lines + other)), 0) == ["Petra"]
