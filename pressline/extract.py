@@ -926,12 +926,18 @@ BIO_REACH = 3
 def _sign_off(labels: list[LineLabel]) -> list[str]:
     """The writer signing the text off: the last line of the main text, or the line right after it,
     that is only a person's name opening with a known given name (`_known_name`), as blogs close
-    ('... appeared in the Valley Post.' / 'Ann Lee'). With a job title after it ('Ann Lee, Chief
-    Marketing Officer, Acme') such a line closes a testimonial, a quote's attribution."""
+    ('... appeared in the Valley Post.' / 'Ann Lee'), or, right after it, names of known people
+    beside a date (a post's footer: 'Ann Lee — 2013-09-29 — in Code'; not a comment's head, which the
+    cleaner labels as comments). With a job title after it ('Ann Lee, Chief Marketing Officer,
+    Acme') such a line closes a testimonial, a quote's attribution."""
     last = next((i for i in range(len(labels) - 1, -1, -1) if labels[i].kept), None)
     for i in (last, last + 1) if last is not None else ():
         if i < len(labels) and (name := _known_name(labels[i].text, alone=False)):
             return [name]
+    if last is not None and last + 1 < len(labels) and labels[last + 1].reason not in date_rules().comment_reasons \
+            and (names := _names_beside_stamp(labels[last + 1].text)) \
+            and all(_known_name(name, alone=False) for name in names):
+        return names
     return []
 
 
@@ -1092,7 +1098,9 @@ MAX_BYLINE_CHARS = 200
 
 def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
     """Names of a line opening with a byline prefix (or of the line below a lone 'Written by'),
-    else, where `inline`, of a line naming them after an inline 'by' ('May 3, 2024 by Ann Lee')."""
+    else, where `inline`, of a line naming them after an inline 'by' ('May 3, 2024 by Ann Lee')
+    that the cleaner did not keep as text (a byline is page furniture; kept, it is a caption or a
+    list item: 'Wakoku Chiyekurabe by Kan Chu Sen, 1721.', 'Industry Choice by Career Time Period')."""
     rules = author_rules()
     label = labels[i]
     text = _LIST_MARK.sub("", label.text)
@@ -1105,6 +1113,8 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
         return []
     if is_prose(text, word_count(text)):
         return _byline_after_sentence(text)  # "... released by China Railway": a sentence, not a byline
+    if label.kept:
+        return []  # kept as text: a caption's or a list item's credit ('Wakoku Chiyekurabe by Kan Chu Sen, 1721.')
     for match in rules.inline.finditer(text):
         if not rules.not_writer.search(text, 0, match.start()):
             return parse_authors(text[match.end():])

@@ -706,6 +706,8 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Petra Novak"], ["Petra Novak"]),
         (["Petra Novak, Chief Marketing Officer, Valley Post"], []),
         (["Harbour Lights"], []),
+        (["Petra Novak — 2024-03-03 — in Weather — Permalink"], ["Petra Novak"]),  # a post's footer
+        (["Harbour Lights — 2024-03-03 — in Weather — Permalink"], []),
         # far from the title a lone word after 'By' is a given name or a menu's option
         (["By Petra"], ["Petra"]),
         (["Solutions", "By Hydrology", "By Region"], []),
@@ -795,3 +797,11 @@ def test_a_first_name_signature_is_given_in_full_by_the_author_box() -> None:
     assert find_authors(clean("\n\n".join(lines)), 0) == ["Petra"]
     other = ["Tom Hall", "Tom is a hydrologist who writes about rivers and floods."]
     assert find_authors(clean("\n\n".join(lines + other)), 0) == ["Petra"]
+
+
+def test_a_credit_in_a_line_kept_as_text_names_no_writer() -> None:
+    lines = ["Rivers rise after the storm", "March 3, 2024", BODY_LINES[0], "Flood Levels by River Section",
+             *BODY_LINES[1:] * 3]
+    assert find_authors(clean("\n\n".join(lines)), 0) == []
+    lines[1] = "March 3, 2024 by Petra Novak"
+    assert find_authors(clean("\n\n".join(lines)), 0) == ["Petra Novak"]
