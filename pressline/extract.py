@@ -1106,7 +1106,9 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
     text = _LIST_MARK.sub("", label.text)
     prefix = rules.prefix.match(text + " ")
     if prefix and prefix.end() > len(text) and i + 1 < len(labels):
-        return parse_authors(_joined_names(labels, i + 1))  # "Written by" alone, the names on the next lines
+        names = parse_authors(_joined_names(labels, i + 1))  # "Written by" alone, the names on the next lines
+        described = len(names) == 1 and labels[i + 1].text.startswith(names[0] + ",")
+        return names + _described_names(labels, i + 2) if described else names
     if label.reason == "byline" or prefix:
         return parse_authors(text)
     if not inline:
@@ -1131,6 +1133,20 @@ def _joined_names(labels: list[LineLabel], j: int) -> str:
         parts += [labels[k].text.strip(), labels[k + 1].text]
         k += 2
     return " ".join(parts)
+
+
+def _described_names(labels: list[LineLabel], j: int) -> list[str]:
+    """Under a lone 'Written by' and a first writer described on their line ('Ann Lee, 4+ years
+    covering laptops'), the next writers so described, one a line from line `j` on ('Tom Hall, senior
+    editor ...'): each line opens with a known person's name and a comma."""
+    names: list[str] = []
+    while j < len(labels) and len(names) < MAX_JOINED_NAMES and "," in labels[j].text[:MAX_NAME_CHARS]:
+        name = _known_name(labels[j].text.split(",", 1)[0], alone=False)
+        if not name:
+            break
+        names.append(name)
+        j += 1
+    return names
 
 
 # More names than this in one byline are a list of contributors, not the writers.

@@ -577,6 +577,11 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Ann Lee, Tom Hall, Maria de la Cruz", "March 3, 2024"],
          ["Ann Lee", "Tom Hall", "Maria de la Cruz"]),
         (["Rivers rise after the storm", "Written By", "Tom Hall", "March 3, 2024"], ["Tom Hall"]),
+        # writers one a line, each described, under a lone 'Written by'
+        (["Rivers rise after the storm", "Written by", "Petra Novak, 4+ years covering rivers",
+          "Tom Hall, senior editor and flood watcher", "March 3, 2024"], ["Petra Novak", "Tom Hall"]),
+        (["Rivers rise after the storm", "Written by", "Petra Novak", "Tom Hall, senior editor",
+          "March 3, 2024"], ["Petra Novak"]),
         (["Rivers rise after the storm", "By", "Tom Hall", ",", "Petra Novak", ", and", "Raj Patel", "March 3, 2024"],
          ["Tom Hall", "Petra Novak", "Raj Patel"]),  # linked names dumped one a line
         (["Rivers rise after the storm", "By", "Tom Hall", "Share", "Petra Novak", "March 3, 2024"], ["Tom Hall"]),
