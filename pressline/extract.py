@@ -60,7 +60,9 @@ _NAME_SEPARATORS = re.compile(r"(?:(?<!\s)\s*|(?<=\s))(,|;|&|\band\b|\bund\b|\be
 # (?<!\s): from the start of a whitespace run only (see _NAME_SEPARATORS); a match runs to the end.
 _PLACE_SUFFIX = re.compile(r"(?<!\s)\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
-_PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|de|da|van|von|der|le|la|bin|al))*$")
+# A name word in parentheses between a first name and a surname: a maiden or a middle name ('Ann (Park) Lee').
+_PAREN_NAME_WORD = r"\([A-ZÀ-Þ][a-zß-ÿ'’-]+\)"
+_PERSON_NAME = re.compile(rf"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|{_PAREN_NAME_WORD}|de|da|van|von|der|le|la|bin|al))*$")
 _DATE_LABEL = re.compile(r"^" + rules_data.fragment("DATE_LABEL") + r"\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
 _COPYRIGHT_HOLDER = re.compile(
@@ -161,7 +163,7 @@ def author_rules() -> AuthorRules:
         re.compile(rf"^(?:{_LIST_MARK.pattern[1:]})?(?:{prefixes})(?:\s*[:：]|\s|$)", re.IGNORECASE | re.MULTILINE),
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
         re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
-        re.compile(rf"[|•·⋅●▪()（/@\d—–]|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
+        re.compile(rf"[|•·⋅●▪（/@\d—–]|(?-i:(?!{_PAREN_NAME_WORD}\s[A-ZÀ-Þ])\(|\)(?!\s[A-ZÀ-Þ]))|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
@@ -1277,7 +1279,7 @@ _NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’
 _NAME_PARTICLES = "van|von|de|da|der|del|du|le|la|bin|al"
 _HONORIFIC_WORD = r"(?:Dr|Mr|Mrs|Ms|Prof)\.?"
 _BARE_NAME = re.compile(rf"^(?:{_HONORIFIC_WORD}\s)?"
-                        rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
+                        rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_PAREN_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
 _HONORIFIC = re.compile(rf"^{_HONORIFIC_WORD}\s+")
 _INITIAL = re.compile(r"^[A-ZÀ-Þ]\.$")
 # A line naming only the writers is short: each name (plus maybe a role) has at most this many words.

@@ -116,6 +116,10 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("Petra Novak 1; Tom Hall 2; Raj Patel 1", ["Petra Novak", "Tom Hall", "Raj Patel"]),
         ("By Petra Novak1,2, Tom Hall2* and Raj Patel3", ["Petra Novak", "Tom Hall", "Raj Patel"]),
         ("By Petra Novak 2, Tom Hall", ["Petra Novak"]),
+        # a maiden or middle name in parentheses stays; an outlet in parentheses ends the names
+        ("By Petra (Park) Novak", ["Petra (Park) Novak"]),
+        ("By Petra Novak (Valley Post)", ["Petra Novak"]),
+        ("By Petra Novak(Valley Post) and Tom Hall", ["Petra Novak"]),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
