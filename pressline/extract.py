@@ -977,14 +977,14 @@ def _header_name(labels: list[LineLabel], title_index: int | None, order: list[i
     where its stamp is looked for) that is only a person's name opening with a known given name
     (`_known_name`), with no date beside it: a writer's name under the headline, or over it in a
     header block that has the date above the headline too (else a name over the headline is a
-    kicker naming its subject: 'Kate Moss')."""
+    kicker naming its subject: 'Kate Moss'), nor the editor's box under an editor's credit."""
     rules = date_rules()
     dated_above = title_index is not None and any(
         _is_dated(labels, j) for j in range(title_index - rules.lines_before, title_index))
     for i in order:
         near = title_index is None or title_index < i <= title_index + rules.lines_after \
             or dated_above and title_index - rules.lines_before <= i < title_index
-        if near and (names := _header_line_names(labels[i].text)):
+        if near and (names := _header_line_names(labels[i].text)) and not _edits(labels, i, names[0]):
             return names
     return []
 
@@ -1182,10 +1182,23 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     if _longest_name_segment(text) > MAX_BARE_NAME_WORDS or not (dated or alone_ok and _is_role(labels, i + 1)):
         return []
     names = _line_names(text)
+    if names and _edits(labels, i, names[0]):
+        return []
     for j in (i - 1, i + 1) if names else ():
         if j in dated and (beside := _names_beside_stamp(labels[j].text)):
             return beside
     return names
+
+
+def _edits(labels: list[LineLabel], i: int, name: str) -> bool:
+    """Whether one of the EDITOR_BOX_REACH lines over line `i` credits `name` as an editor ('Edited by:
+    Ann Lee', the cleaner's editorial credits): the name line is the editor's box, not a byline."""
+    return any(labels[j].reason == "editorial_credit" and name in labels[j].text
+               for j in range(max(0, i - EDITOR_BOX_REACH), i))
+
+
+# How far under an editor's credit the editor's own name line may stand ('Edited by: Ann Lee' / '×' / 'Ann Lee').
+EDITOR_BOX_REACH = 2
 
 
 # An embedded post's credit line: a dash, the poster's name and handle, the date ('— Ann Lee (@annlee)

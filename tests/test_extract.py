@@ -595,6 +595,9 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Author:", "Tom Hall"], ["Tom Hall"]),
         (["Rivers rise after the storm", "* by", "Tom Hall", "* Sep 25, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tom Hall", "7 min read"], ["Tom Hall"]),
+        # the editor's box under an editor's credit is no byline
+        (["Rivers rise after the storm", "March 3, 2024", "Edited by: Tom Hall", "Tom Hall", "Editor-in-Chief"], []),
+        (["Rivers rise after the storm", "March 3, 2024", "Tom Hall", "Editor-in-Chief"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Weather Desk", "Tom Hall · 2 days ago"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Kit", "March 3, 2024"], ["Kit"]),
         (["Rivers rise after the storm", "by tom_hall", "March 3, 2024"], ["tom_hall"]),
