@@ -117,6 +117,7 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Petra Novak1,2, Tom Hall2* and Raj Patel3", ["Petra Novak", "Tom Hall", "Raj Patel"]),
         ("By Petra Novak 2, Tom Hall", ["Petra Novak"]),
         # a maiden or middle name in parentheses stays; an outlet in parentheses ends the names
+        ("Written By: Petra Novak Gardener & Astrologer", ["Petra Novak"]),  # a trade after the name
         ("By Petra (Park) Novak", ["Petra (Park) Novak"]),
         ("By Petra Novak (Valley Post)", ["Petra Novak"]),
         ("By Petra Novak(Valley Post) and Tom Hall", ["Petra Novak"]),
