@@ -1035,15 +1035,27 @@ MAX_HANDLE_LINE_CHARS = 60
 def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
     """A lone capitalised word or user name right under the title and over the date ('Kev' or
     'jdoe' over 'May 3, 2025'): blogs sign with a first name or the account; only there, between
-    both, is one word taken for a person (under the date, it is the text's first heading: 'Contents')."""
+    both, is one word taken for a person (under the date, it is the text's first heading: 'Contents'),
+    or, with no date, a known given name that the page's about link names too ('Meet Ann')."""
     if title_index is None:
         return []
     for i in range(title_index + 1, min(len(labels), title_index + 1 + SIGNATURE_REACH)):
         text = _LIST_MARK.sub("", labels[i].text).strip()
         if (_SIGNATURE.match(text) or _LONE_HANDLE.match(text)) and text.lower() not in author_rules().not_people \
-                and not author_rules().not_name_word.search(text) and _is_dated(labels, i + 1):
+                and not author_rules().not_name_word.search(text) \
+                and (_is_dated(labels, i + 1) or text.lower() in given_names() and _about_page(labels, text)):
             return [text]
     return []
+
+
+def _about_page(labels: list[LineLabel], name: str) -> bool:
+    """Whether the page links to the writer's about page by the name ('About Ann', '+ Meet Ann'): a
+    personal site's owner signing with the first name."""
+    return any(_ABOUT_LINK.fullmatch(_LIST_MARK.sub("", label.text)) and label.text.endswith(" " + name)
+               for label in labels if label.text.endswith(name))
+
+
+_ABOUT_LINK = re.compile(r"(?:About|Meet)\s+\S+")
 
 
 # How far under the title a one-word signature may stand.

@@ -818,3 +818,10 @@ def test_a_credit_in_a_line_kept_as_text_names_no_writer() -> None:
     assert find_authors(clean("\n\n".join(lines)), 0) == []
     lines[1] = "March 3, 2024 by Petra Novak"
     assert find_authors(clean("\n\n".join(lines)), 0) == ["Petra Novak"]
+
+
+def test_a_first_name_under_the_title_is_the_owners_when_the_about_link_names_it() -> None:
+    lines = ["Rivers rise after the storm", "Petra", "River watcher and storyteller", *BODY_LINES * 6]
+    assert find_authors(clean("\n\n".join(lines + ["+ Meet Petra"])), 0) == ["Petra"]
+    assert find_authors(clean("\n\n".join(lines)), 0) == []
+    assert find_authors(clean("\n\n".join(lines + ["+ Meet Tom"])), 0) == []
