@@ -60,7 +60,9 @@ _NAME_SEPARATORS = re.compile(r"(?:(?<!\s)\s*|(?<=\s))(,|;|&|\band\b|\bund\b|\be
 # (?<!\s): from the start of a whitespace run only (see _NAME_SEPARATORS); a match runs to the end.
 _PLACE_SUFFIX = re.compile(r"(?<!\s)\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
-_PERSON_NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|de|da|van|von|der|le|la|bin|al))*$")
+# A name word in parentheses between a first name and a surname: a maiden or a middle name ('Ann (Park) Lee').
+_PAREN_NAME_WORD = r"\([A-ZÀ-Þ][a-zß-ÿ'’-]+\)"
+_PERSON_NAME = re.compile(rf"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|{_PAREN_NAME_WORD}|de|da|van|von|der|le|la|bin|al))*$")
 _DATE_LABEL = re.compile(r"^" + rules_data.fragment("DATE_LABEL") + r"\b", re.IGNORECASE)
 _ISSUE_REF = re.compile(r"^(?:no\.|issue)\s*\d+", re.IGNORECASE)
 _COPYRIGHT_HOLDER = re.compile(
@@ -161,7 +163,7 @@ def author_rules() -> AuthorRules:
         re.compile(rf"^(?:{_LIST_MARK.pattern[1:]})?(?:{prefixes})(?:\s*[:：]|\s|$)", re.IGNORECASE | re.MULTILINE),
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
         re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
-        re.compile(rf"[|•·⋅●▪()（/@\d—–]|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
+        re.compile(rf"[|•·⋅●▪（/@\d—–]|(?-i:(?!{_PAREN_NAME_WORD}\s[A-ZÀ-Þ])\(|\)(?!\s[A-ZÀ-Þ]))|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
         frozenset(name.lower() for name in config["not_people"]),
@@ -200,6 +202,7 @@ class DateRules:
     publication_label: re.Pattern[str]
     publication_words: tuple[str, ...]
     not_page_reasons: frozenset[str]
+    prompt_reasons: frozenset[str]
     day_first_languages: frozenset[str]
 
 
@@ -219,7 +222,7 @@ def date_rules() -> DateRules:
                      re.compile(config["comment_cue"], re.IGNORECASE), _label_pattern(config["update_labels"]),
                      _label_pattern(config["publication_labels"]),
                      tuple(word.lower() for word in config["publication_labels"]),
-                     frozenset(config["not_page_reasons"]),
+                     frozenset(config["not_page_reasons"]), frozenset(config["prompt_reasons"]),
                      frozenset(config["day_first_languages"]))
 
 
@@ -649,6 +652,7 @@ def parse_authors(byline: str) -> list[str]:
     """Person names of a byline, without 'By', places, outlets, agencies, roles or dates."""
     rules = author_rules()
     names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
+    names_part = _without_affiliation_marks(names_part)
     names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
     credited = False  # a part holding only credentials went before
@@ -661,9 +665,12 @@ def parse_authors(byline: str) -> list[str]:
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
-            name = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
-            if " " not in name and name.lower() not in given_names():
-                name = ""  # 'By Acme News' cut to one word that is no given name: an outlet or a desk
+            head = name[:role.start()].strip(" ,")  # "Ann Lee Founder at Acme"
+            if " " not in head and head.lower() not in given_names():
+                # one word that is no given name, an outlet or a desk: 'By Acme News' names nobody,
+                # 'By Acme Staff Writer Ann Lee' the writer after the job title
+                head = _named_after_role(name, role)
+            name = head
         if credentials := rules.credentials.search(" " + name):
             head = (" " + name)[:credentials.start()].strip()
             if authors and not head:
@@ -682,6 +689,35 @@ def parse_authors(byline: str) -> list[str]:
         if role:
             break
     return authors
+
+
+def _without_affiliation_marks(names: str) -> str:
+    """A paper's author list with each name's affiliation numbers dropped ('Ann Lee 1; Tom Hall 2,3',
+    'Ann Lee1, Tom Hall2*'): journals mark every name so; a number after only some names is a date's
+    or a count's, and stays (it ends the names)."""
+    if not _DIGIT.search(names):
+        return names  # the cheap test first
+    parts = _AUTHOR_LIST_PARTS.split(names)
+    if len(parts) < 2 or not all(_AFFILIATED_NAME.match(part) for part in parts):
+        return names
+    return _AFFILIATION_MARK.sub("", names)
+
+
+# A paper's author list: names parted by ';', ', ' or 'and', each with its affiliation numbers.
+_AUTHOR_LIST_PARTS = re.compile(r"\s*;\s*|,\s+|\s+and\s+")
+_AFFILIATED_NAME = re.compile(r"^[^\d,;]+?\s?\d{1,2}(?:,\d{1,2})*\*?$")
+_AFFILIATION_MARK = re.compile(r"\s?\d{1,2}(?:,\d{1,2})*\*?(?=\s*;|,\s|\s+and\s|$)")
+
+
+def _named_after_role(name: str, role: re.Match[str]) -> str:
+    """The writer named after an outlet's job title ('Acme Staff Writer Ann Lee', 'Acme Editor Ann
+    Lee'), opening with a known given name, else "": an outlet or desk and a role word alone
+    ('Acme News') name nobody, nor a firm after one ('Founder Acme Communications Corporation')."""
+    tail = name[role.end():].split()
+    while tail and author_rules().role.fullmatch(tail[0]):
+        tail = tail[1:]  # the rest of the job title ('Staff Writer')
+    rest = " ".join(tail)
+    return rest if _known_name(rest, alone=False) else ""
 
 
 # A capital right after two small letters inside a word: link texts dumped without a space between
@@ -725,11 +761,21 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
             # a name-shaped line beside the date ('Las Vegas'): a header line naming a known person wins
             return _header_name(labels, title_index, order) or names
         if names:
-            return names
+            return _in_full(labels, names)
     # a name over a bio opening with it is an author box wherever it stands: it outweighs a name line
     # near the title with nothing beside it, which may be a heading in the text ('Tiny House Pros')
-    return _signature(labels, title_index) or _bio_box(labels) or _header_name(labels, title_index, order) \
-        or _page_byline(labels) or _labelled_box(labels) or _sign_off(labels) or _site_owner(cleaned, labels)
+    return _in_full(labels, _signature(labels, title_index)) or _bio_box(labels) \
+        or _header_name(labels, title_index, order) or _page_byline(labels) or _labelled_box(labels) \
+        or _sign_off(labels) or _site_owner(cleaned, labels)
+
+
+def _in_full(labels: list[LineLabel], names: list[str]) -> list[str]:
+    """A writer signing with a first name alone ('Maria' beside the date) under the full name of the
+    page's author box when the box's name opens with it ('Maria Lopez' over 'Maria is a growth
+    analyst ...'): the box spells out whom the header names."""
+    if len(names) != 1 or " " in names[0] or not (box := _bio_box(labels)):
+        return names
+    return box if box[0].split(maxsplit=1)[0] == names[0] and " " in box[0] else names
 
 
 def _credits_a_team(text: str) -> bool:
@@ -776,13 +822,21 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
         text = label.text[about.end():] if about else label.text
         if not text[:1].isupper() or len(text) > MAX_NAME_CHARS:
             continue
-        opening = text.split(maxsplit=1)[0] + " "  # the bio's first word is the name's (cheap test first)
-        bio = any(labels[j].text.startswith(opening) and _BIO_START.match(labels[j].text)
-                  or labels[j].text.startswith(first_person) for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
         # a third name word: 'Jack Brooks Park is ...' is a place's entry
-        if bio and _known_name(text, alone=bool(about)) and len(_OWNER_NAME_WORD.findall(text)) <= 2:
+        if _bio_under(labels, i, text) and _known_name(text, alone=bool(about)) \
+                and len(_OWNER_NAME_WORD.findall(text)) <= 2:
             return [text]
     return []
+
+
+def _bio_under(labels: list[LineLabel], i: int, name: str) -> bool:
+    """Whether a bio starts in the BIO_REACH lines under line `i`: opening with the first word of
+    `name` and a verb of what the person is or does ('Ann is a growth analyst ...'), or in the first
+    person (`bio_openings`)."""
+    opening = name.split(maxsplit=1)[0] + " "  # the bio's first word is the name's (cheap test first)
+    first_person = author_rules().bio_openings
+    return any(labels[j].text.startswith(opening) and _BIO_START.match(labels[j].text)
+               or labels[j].text.startswith(first_person) for j in range(i + 1, min(len(labels), i + 1 + BIO_REACH)))
 
 
 def _labelled_box(labels: list[LineLabel]) -> list[str]:
@@ -799,14 +853,53 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
             continue
         if match["label"]:
             for j in (i - 1, i + 1):
-                if 0 <= j < len(labels) and (names := _header_line_names(labels[j].text)):
+                if 0 <= j < len(labels) and (names := _boxed_names(labels, j)):
                     listed = j > i and _LIST_MARK.match(labels[j].text)
                     return names + (_listed_names(labels, j + 1) if listed else [])
+            if names := _avatar_names(labels, i + 1):
+                return names
         elif len(labels[i].text) <= MAX_BYLINE_CHARS:
             names = parse_authors(labels[i].text[match.end():])
             if names and _known_name(names[0], alone=False):
                 return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
+
+
+def _boxed_names(labels: list[LineLabel], j: int) -> list[str]:
+    """The names of line `j`, beside a box label: names maybe with credentials or a job title
+    (`_header_line_names`), or a name shaped like a person's with a bio under it ('Nawaz Dhandala'
+    / 'Author' / 'Nawaz is building ...'): label and bio together say it is a person where the list
+    of given names does not know the name."""
+    text = labels[j].text
+    if names := _header_line_names(text):
+        return names
+    name = " ".join(text.split())
+    return [name] if _shaped_name(name) and _bio_under(labels, j, name) else []
+
+
+def _shaped_name(name: str) -> bool:
+    """Whether `name` is shaped like a person's: two to four capitalised words or initials, none a
+    month or one of `not_name_words`."""
+    return bool(_BARE_NAME.match(name)) and not author_rules().not_name_word.search(name)
+
+
+def _avatar_names(labels: list[LineLabel], j: int) -> list[str]:
+    """The names of an author box listing each writer under the initials of their avatar ('CP' /
+    'Chengcheng Pei' / a job title / 'YL' / 'Yuan Lin'), from line `j` on: initials that are the
+    name's say the line is a person's name where the list of given names does not know it."""
+    names: list[str] = []
+    while j + 1 < len(labels) and len(names) < MAX_JOINED_NAMES:
+        initials, name = labels[j].text.strip(), " ".join(labels[j + 1].text.split())
+        if not (_INITIALS.match(initials) and _shaped_name(name)
+                and "".join(word[0] for word in name.split()).upper() == initials):
+            break
+        names.append(name)
+        j += 3 if _is_role(labels, j + 2) else 2
+    return names
+
+
+# An avatar's initials, as a box shows them where a writer has no photo.
+_INITIALS = re.compile(r"^[A-ZÀ-Þ]{2,3}$")
 
 
 def _listed_names(labels: list[LineLabel], j: int) -> list[str]:
@@ -835,12 +928,18 @@ BIO_REACH = 3
 def _sign_off(labels: list[LineLabel]) -> list[str]:
     """The writer signing the text off: the last line of the main text, or the line right after it,
     that is only a person's name opening with a known given name (`_known_name`), as blogs close
-    ('... appeared in the Valley Post.' / 'Ann Lee'). With a job title after it ('Ann Lee, Chief
-    Marketing Officer, Acme') such a line closes a testimonial, a quote's attribution."""
+    ('... appeared in the Valley Post.' / 'Ann Lee'), or, right after it, names of known people
+    beside a date (a post's footer: 'Ann Lee — 2013-09-29 — in Code'; not a comment's head, which the
+    cleaner labels as comments). With a job title after it ('Ann Lee, Chief Marketing Officer,
+    Acme') such a line closes a testimonial, a quote's attribution."""
     last = next((i for i in range(len(labels) - 1, -1, -1) if labels[i].kept), None)
     for i in (last, last + 1) if last is not None else ():
         if i < len(labels) and (name := _known_name(labels[i].text, alone=False)):
             return [name]
+    if last is not None and last + 1 < len(labels) and labels[last + 1].reason not in date_rules().comment_reasons \
+            and (names := _names_beside_stamp(labels[last + 1].text)) \
+            and all(_known_name(name, alone=False) for name in names):
+        return names
     return []
 
 
@@ -878,14 +977,14 @@ def _header_name(labels: list[LineLabel], title_index: int | None, order: list[i
     where its stamp is looked for) that is only a person's name opening with a known given name
     (`_known_name`), with no date beside it: a writer's name under the headline, or over it in a
     header block that has the date above the headline too (else a name over the headline is a
-    kicker naming its subject: 'Kate Moss')."""
+    kicker naming its subject: 'Kate Moss'), nor the editor's box under an editor's credit."""
     rules = date_rules()
     dated_above = title_index is not None and any(
         _is_dated(labels, j) for j in range(title_index - rules.lines_before, title_index))
     for i in order:
         near = title_index is None or title_index < i <= title_index + rules.lines_after \
             or dated_above and title_index - rules.lines_before <= i < title_index
-        if near and (names := _header_line_names(labels[i].text)):
+        if near and (names := _header_line_names(labels[i].text)) and not _edits(labels, i, names[0]):
             return names
     return []
 
@@ -904,7 +1003,7 @@ def _header_line_names(text: str) -> list[str]:
     known = bool(names) and bool(_known_name(names[0], alone=False))
     if not names or not all(shaped[1:]) or not (known or shaped[0]):
         return []
-    rest = _LIST_MARK.sub("", text)
+    rest = _without_affiliation_marks(_LIST_MARK.sub("", text))
     for name in names:
         rest = rest.replace(name, " ", 1)
     rest = rules.credentials.sub("", " " + " ".join(_NAME_SEPARATORS.sub(" ", rest).split()))  # 'Ann Lee CPP, PSP'
@@ -936,21 +1035,34 @@ MAX_HANDLE_LINE_CHARS = 60
 def _signature(labels: list[LineLabel], title_index: int | None) -> list[str]:
     """A lone capitalised word or user name right under the title and over the date ('Kev' or
     'jdoe' over 'May 3, 2025'): blogs sign with a first name or the account; only there, between
-    both, is one word taken for a person (under the date, it is the text's first heading: 'Contents')."""
+    both, is one word taken for a person (under the date, it is the text's first heading: 'Contents'),
+    or, with no date, a known given name that the page's about link names too ('Meet Ann')."""
     if title_index is None:
         return []
     for i in range(title_index + 1, min(len(labels), title_index + 1 + SIGNATURE_REACH)):
         text = _LIST_MARK.sub("", labels[i].text).strip()
         if (_SIGNATURE.match(text) or _LONE_HANDLE.match(text)) and text.lower() not in author_rules().not_people \
-                and not author_rules().not_name_word.search(text) and _is_dated(labels, i + 1):
+                and not author_rules().not_name_word.search(text) \
+                and (_is_dated(labels, i + 1) or text.lower() in given_names() and _about_page(labels, text)):
             return [text]
     return []
+
+
+def _about_page(labels: list[LineLabel], name: str) -> bool:
+    """Whether the page links to the writer's about page by the name ('About Ann', '+ Meet Ann'): a
+    personal site's owner signing with the first name."""
+    return any(_ABOUT_LINK.fullmatch(_LIST_MARK.sub("", label.text)) and label.text.endswith(" " + name)
+               for label in labels if label.text.endswith(name))
+
+
+_ABOUT_LINK = re.compile(r"(?:About|Meet)\s+\S+")
 
 
 # How far under the title a one-word signature may stand.
 SIGNATURE_REACH = 2
 _SIGNATURE = re.compile(r"^[A-ZÀ-Þ][a-zß-ÿĀ-ſ]{1,15}$")
-_LONE_HANDLE = re.compile(rf"^{_HANDLE_WORD}$")
+# A lone user name may also hold hyphens and open with a digit (a default one: '3d23d65-ddc6-4ce5')
+_LONE_HANDLE = re.compile(r"^(?=[^a-z]*[a-z])[a-z0-9][a-z0-9_.-]{2,30}[a-z0-9]$")
 
 
 def _page_byline(labels: list[LineLabel]) -> list[str]:
@@ -974,16 +1086,20 @@ def _page_lines(labels: list[LineLabel], page: str, cue_ends: Iterable[int], bel
     """In page order, indexes of the lines where a cue ends in the joined `page` (offsets past its
     end), of the `below` lines after each, and of `also`, that are neither in nor right below a
     related list or a comment (a listed story's stamp or byline follows its headline; the page's
-    own stamp may sit just above a list that opens under the text). Cues are found in the joined
-    page, not line by line: few lines have one."""
+    own stamp may sit just above a list that opens under the text). A comment prompt or count
+    (`prompt_reasons`: 'Comments', '12 comments') is a widget in the header as often as a comment
+    section's head: a line the cleaner took for a byline under it is the page's. Cues are found in
+    the joined page, not line by line: few lines have one."""
     starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
     skip = date_rules().not_page_reasons
     found = set(also or ())
     for end in cue_ends:
         line = bisect_right(starts, end - 1) - 1  # where the cue ends: a list mark may open the line above
         found.update(range(line, min(len(labels), line + below + 1)))
-    return [i for i in sorted(found)
-            if not any(labels[j].reason in skip for j in range(max(0, i - 1), i + 1))]
+    prompts = date_rules().prompt_reasons
+    return [i for i in sorted(found) if labels[i].reason not in skip
+            and not (i > 0 and labels[i - 1].reason in skip
+                     and not (labels[i - 1].reason in prompts and labels[i].reason == "byline"))]
 
 
 # A byline is short; a longer line opening with 'By' is a sentence ('By the end of the year, ...').
@@ -996,19 +1112,25 @@ MAX_BYLINE_CHARS = 200
 
 def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
     """Names of a line opening with a byline prefix (or of the line below a lone 'Written by'),
-    else, where `inline`, of a line naming them after an inline 'by' ('May 3, 2024 by Ann Lee')."""
+    else, where `inline`, of a line naming them after an inline 'by' ('May 3, 2024 by Ann Lee')
+    that the cleaner did not keep as text (a byline is page furniture; kept, it is a caption or a
+    list item: 'Wakoku Chiyekurabe by Kan Chu Sen, 1721.', 'Industry Choice by Career Time Period')."""
     rules = author_rules()
     label = labels[i]
     text = _LIST_MARK.sub("", label.text)
     prefix = rules.prefix.match(text + " ")
     if prefix and prefix.end() > len(text) and i + 1 < len(labels):
-        return parse_authors(_joined_names(labels, i + 1))  # "Written by" alone, the names on the next lines
+        names = parse_authors(_joined_names(labels, i + 1))  # "Written by" alone, the names on the next lines
+        described = len(names) == 1 and labels[i + 1].text.startswith(names[0] + ",")
+        return names + _described_names(labels, i + 2) if described else names
     if label.reason == "byline" or prefix:
         return parse_authors(text)
     if not inline:
         return []
     if is_prose(text, word_count(text)):
         return _byline_after_sentence(text)  # "... released by China Railway": a sentence, not a byline
+    if label.kept:
+        return []  # kept as text: a caption's or a list item's credit ('Wakoku Chiyekurabe by Kan Chu Sen, 1721.')
     for match in rules.inline.finditer(text):
         if not rules.not_writer.search(text, 0, match.start()):
             return parse_authors(text[match.end():])
@@ -1025,6 +1147,20 @@ def _joined_names(labels: list[LineLabel], j: int) -> str:
         parts += [labels[k].text.strip(), labels[k + 1].text]
         k += 2
     return " ".join(parts)
+
+
+def _described_names(labels: list[LineLabel], j: int) -> list[str]:
+    """Under a lone 'Written by' and a first writer described on their line ('Ann Lee, 4+ years
+    covering laptops'), the next writers so described, one a line from line `j` on ('Tom Hall, senior
+    editor ...'): each line opens with a known person's name and a comma."""
+    names: list[str] = []
+    while j < len(labels) and len(names) < MAX_JOINED_NAMES and "," in labels[j].text[:MAX_NAME_CHARS]:
+        name = _known_name(labels[j].text.split(",", 1)[0], alone=False)
+        if not name:
+            break
+        names.append(name)
+        j += 1
+    return names
 
 
 # More names than this in one byline are a list of contributors, not the writers.
@@ -1058,10 +1194,23 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     if _longest_name_segment(text) > MAX_BARE_NAME_WORDS or not (dated or alone_ok and _is_role(labels, i + 1)):
         return []
     names = _line_names(text)
+    if names and _edits(labels, i, names[0]):
+        return []
     for j in (i - 1, i + 1) if names else ():
         if j in dated and (beside := _names_beside_stamp(labels[j].text)):
             return beside
     return names
+
+
+def _edits(labels: list[LineLabel], i: int, name: str) -> bool:
+    """Whether one of the EDITOR_BOX_REACH lines over line `i` credits `name` as an editor ('Edited by:
+    Ann Lee', the cleaner's editorial credits): the name line is the editor's box, not a byline."""
+    return any(labels[j].reason == "editorial_credit" and name in labels[j].text
+               for j in range(max(0, i - EDITOR_BOX_REACH), i))
+
+
+# How far under an editor's credit the editor's own name line may stand ('Edited by: Ann Lee' / '×' / 'Ann Lee').
+EDITOR_BOX_REACH = 2
 
 
 # An embedded post's credit line: a dash, the poster's name and handle, the date ('— Ann Lee (@annlee)
@@ -1155,7 +1304,7 @@ _NAME_WORD = r"[A-ZÀ-Þ](?:[a-zß-ÿĀ-ſ'’]+(?:-[A-ZÀ-Þ][a-zß-ÿĀ-ſ'’
 _NAME_PARTICLES = "van|von|de|da|der|del|du|le|la|bin|al"
 _HONORIFIC_WORD = r"(?:Dr|Mr|Mrs|Ms|Prof)\.?"
 _BARE_NAME = re.compile(rf"^(?:{_HONORIFIC_WORD}\s)?"
-                        rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
+                        rf"(?:(?:[A-ZÀ-Þ]\.|{_NAME_WORD}|{_PAREN_NAME_WORD}|{_NAME_PARTICLES})\s){{1,3}}{_NAME_WORD}$")
 _HONORIFIC = re.compile(rf"^{_HONORIFIC_WORD}\s+")
 _INITIAL = re.compile(r"^[A-ZÀ-Þ]\.$")
 # A line naming only the writers is short: each name (plus maybe a role) has at most this many words.

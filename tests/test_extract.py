@@ -104,11 +104,23 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         # a role word that leaves one word, no given name, names an outlet or a desk; a first name stays
         ("by Harbourside News", []),
         ("By Petra, Senior Editor", ["Petra"]),
+        # after an outlet's job title, the writer ('By Harbourside Staff Writer Petra Novak'); no firm
+        ("By Harbourside Staff Writer Petra Novak", ["Petra Novak"]),
+        ("Founder Harbourside Communications Corporation", []),
         # 'author' and 'written by' in other languages
         ("Autor: Jan Novák", ["Jan Novák"]),
         ("Escrito por Ana Ruiz y Luis Gómez", ["Ana Ruiz", "Luis Gómez"]),
         ("Geschrieben von Petra Novak und Tom Hall", ["Petra Novak", "Tom Hall"]),
         ("Auteur : Claire Martin", ["Claire Martin"]),
+        # a paper's author list: every name marked with its affiliations; a number after one name is no mark
+        ("Petra Novak 1; Tom Hall 2; Raj Patel 1", ["Petra Novak", "Tom Hall", "Raj Patel"]),
+        ("By Petra Novak1,2, Tom Hall2* and Raj Patel3", ["Petra Novak", "Tom Hall", "Raj Patel"]),
+        ("By Petra Novak 2, Tom Hall", ["Petra Novak"]),
+        # a maiden or middle name in parentheses stays; an outlet in parentheses ends the names
+        ("Written By: Petra Novak Gardener & Astrologer", ["Petra Novak"]),  # a trade after the name
+        ("By Petra (Park) Novak", ["Petra (Park) Novak"]),
+        ("By Petra Novak (Valley Post)", ["Petra Novak"]),
+        ("By Petra Novak(Valley Post) and Tom Hall", ["Petra Novak"]),
     ],
 )
 def test_parse_authors(byline: str, authors: list[str]) -> None:
@@ -570,6 +582,11 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Ann Lee, Tom Hall, Maria de la Cruz", "March 3, 2024"],
          ["Ann Lee", "Tom Hall", "Maria de la Cruz"]),
         (["Rivers rise after the storm", "Written By", "Tom Hall", "March 3, 2024"], ["Tom Hall"]),
+        # writers one a line, each described, under a lone 'Written by'
+        (["Rivers rise after the storm", "Written by", "Petra Novak, 4+ years covering rivers",
+          "Tom Hall, senior editor and flood watcher", "March 3, 2024"], ["Petra Novak", "Tom Hall"]),
+        (["Rivers rise after the storm", "Written by", "Petra Novak", "Tom Hall, senior editor",
+          "March 3, 2024"], ["Petra Novak"]),
         (["Rivers rise after the storm", "By", "Tom Hall", ",", "Petra Novak", ", and", "Raj Patel", "March 3, 2024"],
          ["Tom Hall", "Petra Novak", "Raj Patel"]),  # linked names dumped one a line
         (["Rivers rise after the storm", "By", "Tom Hall", "Share", "Petra Novak", "March 3, 2024"], ["Tom Hall"]),
@@ -579,6 +596,9 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Author:", "Tom Hall"], ["Tom Hall"]),
         (["Rivers rise after the storm", "* by", "Tom Hall", "* Sep 25, 2024"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Tom Hall", "7 min read"], ["Tom Hall"]),
+        # the editor's box under an editor's credit is no byline
+        (["Rivers rise after the storm", "March 3, 2024", "Edited by: Tom Hall", "Tom Hall", "Editor-in-Chief"], []),
+        (["Rivers rise after the storm", "March 3, 2024", "Tom Hall", "Editor-in-Chief"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Weather Desk", "Tom Hall · 2 days ago"], ["Tom Hall"]),
         (["Rivers rise after the storm", "Kit", "March 3, 2024"], ["Kit"]),
         (["Rivers rise after the storm", "by tom_hall", "March 3, 2024"], ["tom_hall"]),
@@ -586,6 +606,8 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "by tomhall | Mar 3, 2024"], ["tomhall"]),
         (["Rivers rise after the storm", "Sort by newest", "March 3, 2024"], []),
         (["Rivers rise after the storm", "by tomhall"], []),
+        (["Rivers rise after the storm", "4f1c2e9-ab07-31d2", "March 3, 2024"], ["4f1c2e9-ab07-31d2"]),
+        (["Rivers rise after the storm", "2024-25", "March 3, 2024"], []),
         (["Rivers rise after the storm", "* Kit", "* Mar 3", "* 4 min read"], ["Kit"]),
         (["Rivers rise after the storm", "March 3, 2024", "Floods"], []),
         (["Rivers rise after the storm", "Weather", "March 3, 2024"], []),
@@ -679,6 +701,16 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Related stories", "Author(s)", "* Petra Novak", "* Raj Patel", "* Tom Hall", "* Latest posts"],
          ["Petra Novak", "Raj Patel", "Tom Hall"]),
         (["Article written by:", "Petra Novak, MD, FACP", "Article reviewed by:", "Tom Hall, MD"], ["Petra Novak"]),
+        (["Authors of this article:", "Petra Novak 1; Tom Hall 2; Raj Patel 1"], ["Petra Novak", "Tom Hall", "Raj Patel"]),
+        # a name the given names do not know: a box label with a bio under it, or an avatar's initials
+        (["Quorin Belvane", "Author", "@qbelvane", "Quorin is building flood models for river towns."],
+         ["Quorin Belvane"]),
+        (["Quorin Belvane", "Author", "Latest posts"], []),
+        (["Author", "QB", "Quorin Belvane", "Staff Hydrologist, Valley Water", "TV", "Tamsk Vorell"],
+         ["Quorin Belvane", "Tamsk Vorell"]),
+        (["Author", "QX", "Quorin Belvane"], []),
+        # a byline the cleaner found right under a comment count is the page's
+        (["12 Comments", "By Quorin Belvane March 18 at 3:57 PM"], ["Quorin Belvane"]),
         (["Related stories", "Written by Petra Novak and Raj Patel", "Bridge reopens after repairs"],
          ["Petra Novak", "Raj Patel"]),
         (["This post was written by Petra Novak, head of hydrology at Valley Water."], ["Petra Novak"]),
@@ -687,6 +719,8 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Petra Novak"], ["Petra Novak"]),
         (["Petra Novak, Chief Marketing Officer, Valley Post"], []),
         (["Harbour Lights"], []),
+        (["Petra Novak — 2024-03-03 — in Weather — Permalink"], ["Petra Novak"]),  # a post's footer
+        (["Harbour Lights — 2024-03-03 — in Weather — Permalink"], []),
         # far from the title a lone word after 'By' is a given name or a menu's option
         (["By Petra"], ["Petra"]),
         (["Solutions", "By Hydrology", "By Region"], []),
@@ -767,3 +801,27 @@ def test_find_authors_never_raises(lines: list[str]) -> None:
     cleaned = clean("\n".join(lines))
     for title_index in (None, 0):
         assert all(name.strip() for name in find_authors(cleaned, title_index))
+
+
+def test_a_first_name_signature_is_given_in_full_by_the_author_box() -> None:
+    box = ["Petra Novak", "Petra is a hydrologist who writes about rivers and floods."]
+    lines = ["Rivers rise after the storm", "Petra", "March 3, 2024", *BODY_LINES * 6]
+    assert find_authors(clean("\n\n".join(lines + box)), 0) == ["Petra Novak"]
+    assert find_authors(clean("\n\n".join(lines)), 0) == ["Petra"]
+    other = ["Tom Hall", "Tom is a hydrologist who writes about rivers and floods."]
+    assert find_authors(clean("\n\n".join(lines + other)), 0) == ["Petra"]
+
+
+def test_a_credit_in_a_line_kept_as_text_names_no_writer() -> None:
+    lines = ["Rivers rise after the storm", "March 3, 2024", BODY_LINES[0], "Flood Levels by River Section",
+             *BODY_LINES[1:] * 3]
+    assert find_authors(clean("\n\n".join(lines)), 0) == []
+    lines[1] = "March 3, 2024 by Petra Novak"
+    assert find_authors(clean("\n\n".join(lines)), 0) == ["Petra Novak"]
+
+
+def test_a_first_name_under_the_title_is_the_owners_when_the_about_link_names_it() -> None:
+    lines = ["Rivers rise after the storm", "Petra", "River watcher and storyteller", *BODY_LINES * 6]
+    assert find_authors(clean("\n\n".join(lines + ["+ Meet Petra"])), 0) == ["Petra"]
+    assert find_authors(clean("\n\n".join(lines)), 0) == []
+    assert find_authors(clean("\n\n".join(lines + ["+ Meet Tom"])), 0) == []
