@@ -13,9 +13,12 @@ from __future__ import annotations
 import json
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache, partial
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,7 +37,7 @@ from pressline import __version__, dedup, ingest, load, pipeline, schema
 from pressline.linefeatures import CensusPart, LineCensus
 from pressline.lock import LockBusy, WarehouseLock
 from pressline.report import RunReport
-from pressline.validate import ArticleValidator, BatchValidator
+from pressline.validate import ArticleValidator, BatchValidator, check_suite
 
 # GX's validation of a batch costs about 0.2 s whatever its size (0.55 ms a document at 500,
 # 0.25 ms at 1,000, 0.21 ms at 2,000) and a task run 10-20 ms of Prefect: 1,000 keeps both small
@@ -44,6 +47,10 @@ TASK_RUNNERS = ("process", "dask")
 # Log records of finished census and batch tasks carry (what, files done, files in all) under this
 # key for progress bars.
 PROGRESS_KEY = "pressline_progress"
+# Batches a census task counts: each task run costs Prefect a submission to a worker and its state
+# changes (about 0.2 s on 2 busy cores) where counting a batch takes 0.1-0.2 s, so spans of five keep
+# that small while 10,000 inputs still make one span per worker of a 2-core machine.
+CENSUS_SPAN = 5
 # A finished batch's report is cached this long: a failed run re-done within it resumes.
 BATCH_CACHE_EXPIRATION = timedelta(days=7)
 
@@ -80,8 +87,37 @@ class RunSummary:
         return asdict(self)
 
 
-def task_runner(kind: str = "process", workers: int = 1, dask_address: str | None = None) -> TaskRunner:
-    """The runner batches go to: a local process pool (threads for one worker) or a Dask cluster."""
+class EagerProcessPool(ProcessPoolTaskRunner):
+    """A process pool whose workers the flow can start before its first submission (the pool spawns
+    them on demand): their start-up (spawn, imports, models, the suite's GX context: 6-7 s of CPU
+    on 2 cores) then runs while the flow's process plans the run, instead of delaying the first
+    census and batch tasks."""
+
+    def start_workers(self) -> None:
+        for _ in range(self._max_workers):
+            self._executor.submit(int)  # a no-op, not a task run: each one spawns a worker now
+
+
+def _start_pool_workers() -> None:
+    """Only the flow's own runner: task runs in the workers enter copies of it, which must not spawn."""
+    runner = FlowRunContext.get().task_runner
+    if isinstance(runner, EagerProcessPool):
+        runner.start_workers()
+
+
+def _start_worker(suite: Path | None) -> None:
+    """Each pool worker's initializer: the models, and the suite's GX context when the suite is known.
+    A suite that fails to load here fails again, and is reported, in the batch task that needs it."""
+    pipeline.load_models()
+    if suite is not None:
+        with suppress(OSError, ValueError):
+            suite_validator(suite)
+
+
+def task_runner(kind: str = "process", workers: int = 1, dask_address: str | None = None,
+                suite: Path | None = None) -> TaskRunner:
+    """The runner batches go to: a local process pool (threads for one worker) or a Dask cluster.
+    `suite`: the expectation suite a pool's workers load when they start."""
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -91,7 +127,9 @@ def task_runner(kind: str = "process", workers: int = 1, dask_address: str | Non
                                               "processes": True, "dashboard_address": None})
     if kind != "process":
         raise ValueError(f"unknown task runner {kind!r} (known: {', '.join(TASK_RUNNERS)})")
-    return ProcessPoolTaskRunner(max_workers=workers) if workers > 1 else ThreadPoolTaskRunner(max_workers=1)
+    if workers <= 1:
+        return ThreadPoolTaskRunner(max_workers=1)
+    return EagerProcessPool(max_workers=workers, initializer=_start_worker, initargs=(suite,))
 
 
 class SuiteUnusable(Exception):
@@ -104,20 +142,27 @@ def run_pipeline(runner: str = "process", workers: int = 1, dask_address: str | 
     to one Prefect API. Returns the flow run's final state.
 
     The suite is loaded while the embedded API starts, so a broken suite fails the run before
-    it begins (SuiteUnusable) and a run on one worker has its GX context ready.
+    it begins (SuiteUnusable) and a run on one worker has its GX context ready. When other
+    processes validate the batches, it is loaded in a short-lived process instead: GX and its
+    context (about 135 MB) would otherwise sit in this one through all the batches.
     """
     from flows.ops import shared_embedded_api
 
     suite = Path(parameters.get("expectations_dir", "expectations")) / "articles.json"
+    validates_here = runner == "process" and workers == 1
 
-    def check_suite() -> None:
+    def check() -> None:
         try:
-            suite_validator(suite)
+            if validates_here:
+                suite_validator(suite)
+            else:
+                with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+                    pool.submit(check_suite, suite.parent, suite.stem).result()
         except (OSError, ValueError) as problem:
             raise SuiteUnusable(str(problem)) from problem
 
-    with shared_embedded_api(while_starting=check_suite):
-        flow_with_runner = pressline_flow.with_options(task_runner=task_runner(runner, workers, dask_address))
+    with shared_embedded_api(while_starting=check):
+        flow_with_runner = pressline_flow.with_options(task_runner=task_runner(runner, workers, dask_address, suite))
         return flow_with_runner(**parameters, return_state=True)
 
 
@@ -141,19 +186,32 @@ def _release_pool_workers() -> None:
         runner.cancel_all()
 
 
+class Opaque:
+    """A task argument Prefect hands over without walking it. Before each task run Prefect walks its
+    arguments twice, looking for futures (a batch's 1,000 sources: about 50 ms a task run, in the
+    flow's process and the worker's); `quote` stops that too, but it is a tuple, which Dask's
+    argument packing takes apart."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 def _batch_cache_key(context, parameters: dict) -> str:
     return parameters["key"]
 
 
 @task(name="batch", task_run_name="batch-{batch_no}", cache_key_fn=_batch_cache_key,
       cache_expiration=BATCH_CACHE_EXPIRATION, persist_result=True, result_serializer="json", **IO_RETRIES)
-def batch_task(batch_no: int, key: str, sources: list[ingest.Source], staging_root: Path, run_id: str,
+def batch_task(batch_no: int, key: str, sources: Opaque, staging_root: Path, run_id: str,
                ingested_at: datetime, options: ingest.IngestOptions, suite: Path, census: Path | None) -> dict:
-    """Ingest, clean, extract, validate and stage one batch, unless its checkpoint is already there."""
+    """Ingest, clean, extract, validate and stage one batch (`sources`: its list of sources), unless its
+    checkpoint is already there."""
     checkpoint = load.BatchCheckpoint(staging_root, key)
     if checkpoint.done():
         return {"report": checkpoint.summary(), "worker": _worker(), "resumed": True}
-    report = pipeline.process_batch(sources, ingested_at, options, suite_validator(suite),
+    report = pipeline.process_batch(sources.value, ingested_at, options, suite_validator(suite),
                                     checkpoint, run_id, run_name=f"{run_id}-batch-{batch_no:06d}",
                                     run_stage=partial(_run_stage_task, batch_no),
                                     census=_run_census(census) if census else None)
@@ -161,11 +219,13 @@ def batch_task(batch_no: int, key: str, sources: list[ingest.Source], staging_ro
 
 
 @task(name="census", task_run_name="census-{batch_no}", cache_policy=NO_CACHE, **IO_RETRIES)
-def census_task(batch_no: int, sources: list[ingest.Source], ingested_at: datetime, options: ingest.IngestOptions,
-                part: Path) -> dict:
-    """Count the batch's lines for the run's census (see `_take_census`)."""
+def census_task(batch_no: int, batches: Opaque, parts: list[Path], ingested_at: datetime,
+                options: ingest.IngestOptions) -> dict:
+    """Count the lines of a span of batches (lists of sources) for the run's census, one part a batch
+    (see `_take_census`)."""
     started = time.perf_counter()
-    pipeline.census_batch(sources, ingested_at, options).save(part)
+    for sources, part in zip(batches.value, parts, strict=True):
+        pipeline.census_batch(sources, ingested_at, options).save(part)
     return {"worker": _worker(), "seconds": time.perf_counter() - started}
 
 
@@ -316,6 +376,7 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
     if dropped:
         logger.warning("Recovered from interrupted runs (finished or rolled back, leftovers removed): %s",
                        ", ".join(dropped))
+    _start_pool_workers()
     flow_stages = RunReport()
     with flow_stages.timing("plan"):
         sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
@@ -366,7 +427,7 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
     census, digest = _take_census(batches, staging, started_at, options, outcome, lanes) if len(batches) > 1 \
         else (None, "")
     keys = [pipeline.batch_key(batch, fingerprints, options, suite, digest) for batch in batches]
-    arguments = [dict(batch_no=number, key=key, sources=batch, staging_root=staging.root, run_id=staging.run_id,
+    arguments = [dict(batch_no=number, key=key, sources=Opaque(batch), staging_root=staging.root, run_id=staging.run_id,
                       ingested_at=started_at, options=options, suite=suite, census=census)
                  for number, (batch, key) in enumerate(zip(batches, keys))]
     fresh = batch_task.with_options(refresh_cache=True)
@@ -414,15 +475,17 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
     """
     folder = staging.directory / "census"
     parts = [folder / f"batch-{number:06d}.npz" for number in range(len(batches))]
-    futures = [census_task.submit(batch_no=number, sources=batch, ingested_at=started_at, options=options,
-                                  part=part) for number, (batch, part) in enumerate(zip(batches, parts))]
+    spans = [range(first, min(first + CENSUS_SPAN, len(batches))) for first in range(0, len(batches), CENSUS_SPAN)]
+    futures = [census_task.submit(batch_no=span.start, batches=Opaque(batches[span.start:span.stop]),
+                                  parts=parts[span.start:span.stop], ingested_at=started_at, options=options)
+               for span in spans]
     files, done = sum(map(len, batches)), 0
-    for number, future in enumerate(futures):
+    for span, future in zip(spans, futures):
         result = future.result()
         lanes[result["worker"]] = lanes.get(result["worker"], 0.0) + result["seconds"]
         outcome.report.add_time("census", result["seconds"])
-        done += len(batches[number])
-        get_run_logger().info("Census %d/%d counted: %d of %d input files", number + 1, len(batches), done, files,
+        done += sum(len(batches[number]) for number in span)
+        get_run_logger().info("Census %d/%d counted: %d of %d input files", span.stop, len(batches), done, files,
                               extra={PROGRESS_KEY: ("line census", done, files)})
     merging = time.perf_counter()
     census = LineCensus.of_parts(CensusPart.load(part) for part in parts)

@@ -46,7 +46,10 @@ from pressline.linetable import LineTable, word_count
 # The batch's matrix products (character classes per line, the line model) are too small to
 # gain from a second BLAS thread, which only spins and takes the core another batch worker or
 # Prefect's server needs: with OpenBLAS's default, cleaning used twice the CPU for the same wall time.
-_ONE_BLAS_THREAD = ThreadpoolController().wrap(limits=1, user_api="blas")
+# The controller knows the BLAS libraries loaded by now, numpy's; a BLAS that a later import brings
+# (scipy's own, with GX) is not the cleaner's and keeps its threads.
+NUMPY_BLAS = ThreadpoolController()
+_ONE_BLAS_THREAD = NUMPY_BLAS.wrap(limits=1, user_api="blas")
 
 BODY = "body"
 TITLE = "title"

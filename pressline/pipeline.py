@@ -83,6 +83,12 @@ def call_stage(stage: str, function: Callable[..., Any], *arguments: Any) -> Any
     return function(*arguments)
 
 
+def load_models() -> None:
+    """Load the rules and models the stages use (each cached per process) by cleaning and extracting
+    one made-up page, so a worker started ahead of its first batch has them ready."""
+    extract(clean("A made-up page\nIts only paragraph is long enough to be read as the body of an article.\n"))
+
+
 def census_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions) -> CensusPart:
     """The batch's lines for the run's census: the flow merges these into the census before any
     batch is cleaned, so cleaning does not depend on how inputs are batched."""

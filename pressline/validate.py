@@ -191,6 +191,12 @@ class ArticleValidator(_Suite):
         return ValidationOutcome({}, True, 0, statistics, results_json)
 
 
+def check_suite(expectations_dir: Path, suite_name: str = "articles") -> None:
+    """Build the suite's context and drop it: raises what `ArticleValidator` would (OSError, ValueError).
+    Meant for a short-lived process, so the one that checks need not hold GX afterwards."""
+    ArticleValidator(expectations_dir, suite_name)
+
+
 def _failing_doc_ids(item: ExpectationValidationResult, doc_ids: list[str]) -> list[str]:
     """The doc_ids GX lists as unexpected; every record when a failed check names none.
 

@@ -172,15 +172,17 @@ def test_a_failing_run_is_one_line_and_exit_1(tmp_path: Path, monkeypatch) -> No
         "error: the run failed and published nothing: OSError: [Errno 28] No space left on device"]
 
 
-def test_a_broken_suite_stops_the_run_before_it_starts(tmp_path: Path, monkeypatch) -> None:
-    """The suite is loaded while the embedded API comes up; a broken one is one line, exit 2, nothing written."""
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_broken_suite_stops_the_run_before_it_starts(tmp_path: Path, monkeypatch, workers: str) -> None:
+    """The suite is loaded while the embedded API comes up (in this process for one worker, in a
+    short-lived one for more); a broken one is one line, exit 2, nothing written."""
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     expectations = tmp_path / "expectations"
     expectations.mkdir()
     (expectations / "articles.json").write_text('{"name": "articles", "expectations": [{"type": "expect_', "utf-8")
     result = runner.invoke(app, ["run", "--raw-dir", str(RAW), "--staging-dir", str(tmp_path / "s"),
                                  "--warehouse-dir", str(tmp_path / "w"), "--expectations-dir", str(expectations),
-                                 "--prefect-home", str(tmp_path / "p")])
+                                 "--prefect-home", str(tmp_path / "p"), "--workers", workers])
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and "articles.json" in lines[0]

@@ -15,7 +15,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from flows.pipeline import pressline_flow
-from pressline import load
+from pressline import ingest, load
 from pressline.lock import LockBusy, WarehouseLock
 from tests.conftest import RAW, ROOT, load_seed_gold
 
@@ -362,3 +362,16 @@ def test_outputs_are_created_with_the_users_umask(harness, tmp_path: Path) -> No
     wrong = {path: oct(stat.S_IMODE(mode)) for path, mode in modes.items()
              if stat.S_IMODE(mode) != (0o750 if stat.S_ISDIR(mode) else 0o640)}
     assert not wrong, wrong
+
+
+def test_batch_inputs_reach_the_task_unwalked() -> None:
+    """A batch's sources travel as one `Opaque` value: Prefect's search for futures in task arguments
+    does not descend into it (it did into every source), and the task gets the same list back."""
+    from prefect.utilities.engine import collect_task_run_inputs_sync, resolve_inputs_sync
+
+    from flows.pipeline import Opaque
+
+    sources = [ingest.Source(Path(f"/raw/{number}.txt"), f"{number}.txt", None) for number in range(3)]
+    wrapped = Opaque(sources)
+    assert resolve_inputs_sync({"sources": wrapped}, return_data=True, max_depth=-1)["sources"] is wrapped
+    assert collect_task_run_inputs_sync(wrapped) == set()
