@@ -697,14 +697,16 @@ def _without_affiliation_marks(names: str) -> str:
     or a count's, and stays (it ends the names)."""
     if not _DIGIT.search(names):
         return names  # the cheap test first
-    parts = _AUTHOR_LIST_PARTS.split(names)
+    parts = [part.strip() for part in _AUTHOR_LIST_PARTS.split(names)]
     if len(parts) < 2 or not all(_AFFILIATED_NAME.match(part) for part in parts):
         return names
     return _AFFILIATION_MARK.sub("", names)
 
 
 # A paper's author list: names parted by ';', ', ' or 'and', each with its affiliation numbers.
-_AUTHOR_LIST_PARTS = re.compile(r"\s*;\s*|,\s+|\s+and\s+")
+# Separators that start on a non-space (the parts are stripped): '\s*;' tried at every space of a
+# long run of spaces would scan to its end each time, quadratic.
+_AUTHOR_LIST_PARTS = re.compile(r";|,\s+|(?<=\s)and(?=\s)")
 _AFFILIATED_NAME = re.compile(r"^[^\d,;]+?\s?\d{1,2}(?:,\d{1,2})*\*?$")
 _AFFILIATION_MARK = re.compile(r"\s?\d{1,2}(?:,\d{1,2})*\*?(?=\s*;|,\s|\s+and\s|$)")
 
