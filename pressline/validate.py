@@ -101,7 +101,9 @@ class _Suite:
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters,
             result_format=RESULT_FORMAT,
-            run_id=RunIdentifier(run_name=run_name) if run_name else None,
+            # Without a run_time GX parses run_name with dateutil: "20261203T080739Z-8689a18a" reads as an
+            # offset of -86:89 hours and fails the run; give it the time so our run ids are never parsed.
+            run_id=RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc)) if run_name else None,
         )
         self._clear_results()  # GX keeps every result in memory; ours are kept by the caller
         return result

@@ -121,6 +121,21 @@ def test_batch_suite_names_what_a_run_failed(tmp_path) -> None:
     assert batch.failed({**healthy, "articles": 3, "quarantined": 1, "share_dated": 0.0}) == [], "too small to judge"
 
 
+@pytest.mark.parametrize("run_name", ["20261203T080739Z-8689a18a", "20261203T080739Z-1200abcd", "2024-05-01"])
+def test_run_ids_that_look_like_dates_are_names_not_times(validator: ArticleValidator, run_name: str) -> None:
+    """Run ids start with a timestamp; GX must not read their hex suffix as a UTC offset of -86:89 hours."""
+    from pressline.validate import BatchValidator
+
+    before = datetime.now(timezone.utc)
+    outcome = validator.validate(table(*good_batch(1)), NOW, run_name=run_name)
+    run_id = outcome.results_json["meta"]["run_id"]
+    assert run_id["run_name"] == run_name
+    assert datetime.fromisoformat(str(run_id["run_time"])) >= before - timedelta(seconds=1)
+    healthy = {"articles": 100, "quarantined": 5, "share_dated": 0.9, "share_quarantined": 0.05,
+               "share_rejected": 0.0}
+    assert BatchValidator(EXPECTATIONS).failed(healthy, run_name=run_name) == []
+
+
 BAD_RECORDS = [
     pytest.param({"published_at": NOW + timedelta(days=2)}, ["published_at_not_in_future"], id="published_at-future"),
     pytest.param({"published_at": datetime(1989, 12, 31, 23, 59, tzinfo=timezone.utc)},
