@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
@@ -20,14 +22,14 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache, partial
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Self
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture
 from prefect.states import Failed, State
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
@@ -87,21 +89,64 @@ class RunSummary:
         return asdict(self)
 
 
-class EagerProcessPool(ProcessPoolTaskRunner):
-    """A process pool whose workers the flow can start before its first submission (the pool spawns
-    them on demand): their start-up (spawn, imports, models, the suite's GX context: 6-7 s of CPU
-    on 2 cores) then runs while the flow's process plans the run, instead of delaying the first
-    census and batch tasks."""
+class LanePool(ProcessPoolTaskRunner):
+    """`workers` lanes of batches: one in the flow's own process and `workers - 1` pool processes.
+
+    The flow's process is idle while the batches run, and each pool process holds about 500 MB
+    that does not shrink (Prefect, GX, the models), so the flow's process takes a lane of its own
+    and the pool is one process smaller. A submission goes to the flow's lane when that lane is
+    free, else to the pool: the flow keeps at most `window` submissions unfinished, so the lane
+    is free again when its batch ends and the next submission finds it. The pool's workers are
+    started with the flow (a pool spawns them on demand): their start-up (spawn, imports, models,
+    the suite's GX context: 6-7 s of CPU on 2 cores) runs while the flow's process plans the run.
+    """
+
+    def __init__(self, workers: int, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> None:
+        if workers < 2:
+            raise ValueError(f"a lane pool needs 2 workers or more, not {workers}")
+        super().__init__(max_workers=workers - 1, initializer=initializer, initargs=initargs)
+        self.workers = workers
+        # Made on entering: the flow is pickled for the pool's workers with its runner, not entered.
+        self._lane: ThreadPoolTaskRunner | None = None
+        self._lane_busy: threading.Event | None = None
+
+    @property
+    def window(self) -> int:
+        """Unfinished submissions the flow keeps: the flow's lane and two for each pool process
+        (its batch and the next, so it never waits for the flow to submit)."""
+        return 1 + 2 * (self.workers - 1)
+
+    def duplicate(self) -> Self:
+        return type(self)(self.workers, self._initializer, self._initargs)
 
     def start_workers(self) -> None:
         for _ in range(self._max_workers):
             self._executor.submit(int)  # a no-op, not a task run: each one spawns a worker now
 
+    def submit(self, task, parameters, wait_for=None, dependencies=None):
+        if self._lane_busy.is_set():
+            return super().submit(task, parameters, wait_for, dependencies)
+        self._lane_busy.set()
+        future = self._lane.submit(task, parameters, wait_for, dependencies)
+        future.add_done_callback(lambda _future: self._lane_busy.clear())
+        return future
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self._lane, self._lane_busy = ThreadPoolTaskRunner(max_workers=1).__enter__(), threading.Event()
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        self._lane.__exit__(exc_type, exc_value, traceback)
+        self._lane = self._lane_busy = None
+        super().__exit__(exc_type, exc_value, traceback)
+
 
 def _start_pool_workers() -> None:
     """Only the flow's own runner: task runs in the workers enter copies of it, which must not spawn."""
     runner = FlowRunContext.get().task_runner
-    if isinstance(runner, EagerProcessPool):
+    if isinstance(runner, LanePool):
         runner.start_workers()
 
 
@@ -129,7 +174,7 @@ def task_runner(kind: str = "process", workers: int = 1, dask_address: str | Non
         raise ValueError(f"unknown task runner {kind!r} (known: {', '.join(TASK_RUNNERS)})")
     if workers <= 1:
         return ThreadPoolTaskRunner(max_workers=1)
-    return EagerProcessPool(max_workers=workers, initializer=_start_worker, initargs=(suite,))
+    return LanePool(workers, initializer=_start_worker, initargs=(suite,))
 
 
 class SuiteUnusable(Exception):
@@ -142,19 +187,21 @@ def run_pipeline(runner: str = "process", workers: int = 1, dask_address: str | 
     to one Prefect API. Returns the flow run's final state.
 
     The suite is loaded while the embedded API starts, so a broken suite fails the run before
-    it begins (SuiteUnusable) and a run on one worker has its GX context ready. When other
-    processes validate the batches, it is loaded in a short-lived process instead: GX and its
-    context (about 135 MB) would otherwise sit in this one through all the batches.
+    it begins (SuiteUnusable); a local run, which runs a lane of batches in this process, has its
+    GX context and models ready. When only a Dask cluster validates the batches, the suite is
+    loaded in a short-lived process instead: GX and its context (about 135 MB) would otherwise sit
+    in this one through all the batches.
     """
     from flows.ops import shared_embedded_api
 
     suite = Path(parameters.get("expectations_dir", "expectations")) / "articles.json"
-    validates_here = runner == "process" and workers == 1
+    validates_here = runner == "process"
 
     def check() -> None:
         try:
             if validates_here:
                 suite_validator(suite)
+                pipeline.load_models()
             else:
                 with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
                     pool.submit(check_suite, suite.parent, suite.stem).result()
@@ -436,10 +483,9 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
     if len(batches) == 1:
         results[0] = _batch_result(tasks[0](**arguments[0], return_state=True))
     else:
-        futures = {task_.submit(**kwargs): kwargs["batch_no"] for task_, kwargs in zip(tasks, arguments)}
-        for future in as_completed(list(futures)):
-            future.wait()
-            results[futures[future]] = _batch_result(future.state)
+        calls = [partial(task_.submit, **kwargs) for task_, kwargs in zip(tasks, arguments)]
+        for number, future in _completed_in_window(calls):
+            results[number] = _batch_result(future.state)
             done = sum(len(batches[number]) for number in results)
             logger.info("Batch %d/%d done: %d of %d input files", len(results), len(batches), done, len(sources),
                         extra={PROGRESS_KEY: ("input files", done, len(sources))})
@@ -476,16 +522,17 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
     folder = staging.directory / "census"
     parts = [folder / f"batch-{number:06d}.npz" for number in range(len(batches))]
     spans = [range(first, min(first + CENSUS_SPAN, len(batches))) for first in range(0, len(batches), CENSUS_SPAN)]
-    futures = [census_task.submit(batch_no=span.start, batches=Opaque(batches[span.start:span.stop]),
-                                  parts=parts[span.start:span.stop], ingested_at=started_at, options=options)
-               for span in spans]
-    files, done = sum(map(len, batches)), 0
-    for span, future in zip(spans, futures):
+    calls = [partial(census_task.submit, batch_no=span.start, batches=Opaque(batches[span.start:span.stop]),
+                     parts=parts[span.start:span.stop], ingested_at=started_at, options=options)
+             for span in spans]
+    files, done, counted = sum(map(len, batches)), 0, 0
+    for index, future in _completed_in_window(calls):
         result = future.result()
         lanes[result["worker"]] = lanes.get(result["worker"], 0.0) + result["seconds"]
         outcome.report.add_time("census", result["seconds"])
-        done += sum(len(batches[number]) for number in span)
-        get_run_logger().info("Census %d/%d counted: %d of %d input files", span.stop, len(batches), done, files,
+        counted += len(spans[index])
+        done += sum(len(batches[number]) for number in spans[index])
+        get_run_logger().info("Census %d/%d counted: %d of %d input files", counted, len(batches), done, files,
                               extra={PROGRESS_KEY: ("line census", done, files)})
     merging = time.perf_counter()
     census = LineCensus.of_parts(CensusPart.load(part) for part in parts)
@@ -494,6 +541,29 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
         part.unlink()
     outcome.critical_seconds += time.perf_counter() - merging
     return folder / "run", census.digest()
+
+
+def _completed_in_window(calls: list[Callable[[], PrefectFuture]]) -> Iterator[tuple[int, PrefectFuture]]:
+    """Submit the calls and yield (index, future) as each one finishes, keeping no more unfinished
+    than the runner's `window` (a `LanePool` puts each submission on a free lane; other runners
+    take them all at once). The next call is submitted before a finished one is handed on."""
+    window = getattr(FlowRunContext.get().task_runner, "window", None) or len(calls)
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    futures: dict[int, PrefectFuture] = {}
+
+    def submit(index: int) -> None:
+        futures[index] = calls[index]()
+        futures[index].add_done_callback(lambda _future: finished.put(index))
+
+    for index in range(min(window, len(calls))):
+        submit(index)
+    for submitted in range(len(futures), len(calls) + len(futures)):
+        index = finished.get()
+        if submitted < len(calls):
+            submit(submitted)
+        future = futures.pop(index)
+        future.wait()
+        yield index, future
 
 
 def _batch_result(state: State) -> dict:

@@ -171,7 +171,8 @@ def run(
                                    help="Input files per task run: each batch pays about 0.2 s of GX validation "
                                         "and 10-20 ms of Prefect whatever its size."),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", min=1,
-                                help="Batches processed at once, each in its own process (default: all cores)."),
+                                help="Batches processed at once: one in this process, the others each in a pool "
+                                     "process of their own (default: all cores)."),
     task_runner_kind: str = typer.Option("process", "--task-runner", metavar="[process|dask]",
                                          help="Where batches run: a local process pool, or a Dask cluster "
                                               "(a local one with --workers processes unless --dask-address)."),
@@ -263,7 +264,7 @@ def _print_summary(summary: dict, as_json: bool = False) -> None:
                        ("quarantined", "quarantined"), ("rejected", "rejected"),
                        ("removed lines", "removed_lines"), ("duplicates flagged", "duplicates"),
                        ("batches (resumed from checkpoints)", "batches_resumed_label"),
-                       ("worker processes", "workers"),
+                       ("processes that ran batches", "workers"),
                        ("seconds in the flow", "seconds"),
                        ("seconds in all (with Prefect start-up)", "wall_seconds")):
         table.add_row(label, str(summary[key]))

@@ -53,20 +53,28 @@ def reference(harness, raw: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 def test_a_process_pool_gives_the_same_warehouse(reference: Path, raw: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers are the flow's own process and one pool process, both running batches."""
     import multiprocessing
 
-    from pressline import load
+    from pressline import load, pipeline
 
-    children_at_publish = []
-    publish = load.publish
+    children_at_publish, children_in_flow_lane = [], []
+    publish, process_batch = load.publish, pipeline.process_batch
 
     def counting_publish(*args, **kwargs):
         children_at_publish.append(len(multiprocessing.active_children()))
         return publish(*args, **kwargs)
 
+    def counting_process_batch(*args, **kwargs):
+        children_in_flow_lane.append(len(multiprocessing.active_children()))
+        return process_batch(*args, **kwargs)
+
     monkeypatch.setattr(load, "publish", counting_publish)
+    monkeypatch.setattr(pipeline, "process_batch", counting_process_batch)
     summary = run_with(task_runner("process", workers=2), raw, tmp_path)
-    assert summary["batches"] == 5 and 1 <= summary["workers"] <= 2
+    assert summary["batches"] == 5 and summary["workers"] == 2
+    assert children_in_flow_lane and set(children_in_flow_lane) == {1}, "a lane here, one pool process"
+    assert len(children_in_flow_lane) < 5, "the pool process ran batches too"
     assert children_at_publish == [0], "the pool's workers are stopped before publishing"
     assert_same_warehouse(reference, tmp_path / "warehouse")
 
