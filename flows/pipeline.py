@@ -282,8 +282,11 @@ def _run_census(folder: Path) -> LineCensus:
     return LineCensus.load(folder)
 
 
-def _stage(batch_no: int, function: Callable[..., Any], arguments: tuple) -> Any:
-    return function(*arguments)
+def _stage(batch_no: int, function: Callable[..., Any], arguments: tuple) -> Opaque:
+    """The stage's result is wrapped: Prefect links each item of a task's result to its state in
+    the flow run's context (1,000 documents a stage), which in the flow's own lane would pile up
+    over the run."""
+    return Opaque(function(*arguments))
 
 
 # Each stage of a batch is a task run of its own inside the batch's (ingest-3, clean-3, ...), so the
@@ -295,7 +298,7 @@ STAGE_TASKS = {stage: task(_stage, name=stage, task_run_name=f"{stage}-{{batch_n
 
 
 def _run_stage_task(batch_no: int, stage: str, function: Callable[..., Any], *arguments: Any) -> Any:
-    return STAGE_TASKS[stage](batch_no, function, quote(arguments))
+    return STAGE_TASKS[stage](batch_no, function, quote(arguments)).value
 
 
 def _worker() -> str:
