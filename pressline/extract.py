@@ -146,6 +146,7 @@ class AuthorRules:
     box_openings: frozenset[str]
     bio_openings: tuple[str, ...]
     name_joiners: frozenset[str]
+    box_prefixes: frozenset[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -184,6 +185,7 @@ def author_rules() -> AuthorRules:
         | {word[0].upper() for word in config["box_labels"] + config["box_prefixes"]},
         tuple(config["bio_openings"]),
         frozenset(config["name_joiners"]),
+        frozenset(config["box_prefixes"]),
     )
 
 
@@ -766,7 +768,8 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
             return _in_full(labels, names)
     # a name over a bio opening with it is an author box wherever it stands: it outweighs a name line
     # near the title with nothing beside it, which may be a heading in the text ('Tiny House Pros')
-    return _in_full(labels, _signature(labels, title_index)) or _bio_box(labels) \
+    return _in_full(labels, _signature(labels, title_index)) or _standfirst_credit(labels, title_index) \
+        or _bio_box(labels) \
         or _header_name(labels, title_index, order) or _page_byline(labels) or _labelled_box(labels) \
         or _sign_off(labels) or _site_owner(cleaned, labels)
 
@@ -854,6 +857,8 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
         if label.text[:1] not in rules.box_openings or not (match := rules.box_line.match(label.text)):
             continue
         if match["label"]:
+            if names := _under_lone_prefix(labels, i):
+                return names
             for j in (i - 1, i + 1):
                 if 0 <= j < len(labels) and (names := _boxed_names(labels, j)):
                     listed = j > i and _LIST_MARK.match(labels[j].text)
@@ -865,6 +870,17 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
             if names and _known_name(names[0], alone=False):
                 return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
+
+
+def _under_lone_prefix(labels: list[LineLabel], i: int) -> list[str]:
+    """The names of the line under a box label that is also a byline prefix ('Written by' / 'Ann
+    Lee'), when they are shaped like a person's: the prefix says what the line is, wherever the
+    box stands (a theme's 'Author' / 'Written by' / 'Ann Lee' box after the comments, where the
+    cleaner's thread cut reaches; `_page_byline` reads no line there)."""
+    if labels[i].text.strip(" :：").lower() not in author_rules().box_prefixes:
+        return []
+    names = _byline_names(labels, i, inline=False)
+    return names if names and all(_shaped_name(name) for name in names) else []
 
 
 def _boxed_names(labels: list[LineLabel], j: int) -> list[str]:
@@ -1180,6 +1196,24 @@ def _byline_after_sentence(text: str) -> list[str]:
 
 
 _SENTENCE_BY = re.compile(r"[.!?…]\s+(?:By|BY)\s+(?=[A-ZÀ-Þ])")
+
+
+def _standfirst_credit(labels: list[LineLabel], title_index: int | None) -> list[str]:
+    """The writer credited in the last words of the standfirst, the line right under the headline,
+    as British and Irish papers do ('... planting some evergreens, writes Ann Lee.', '..., says ANN
+    LEE.'): 'writes' before a known person's name, 'says' before a name in capitals (before a name
+    in mixed case, 'says' quotes a source: '..., says hydrologist Ann Lee')."""
+    if title_index is None or title_index + 1 >= len(labels):
+        return []
+    match = _STANDFIRST_CREDIT.search(labels[title_index + 1].text[-MAX_NAME_CHARS - 12:])
+    if not match or match["verb"] == "says" and not match["name"].isupper():
+        return []
+    name = _known_name(match["name"], alone=False)
+    return [name] if name else []
+
+
+# A standfirst's closing credit: a comma, 'writes' or 'says', a name of two or three words, a full stop.
+_STANDFIRST_CREDIT = re.compile(r",\s(?P<verb>writes|says)\s(?P<name>[A-ZÀ-Þ][\w'’.-]*(?:\s[A-ZÀ-Þ][\w'’.-]*){1,2})\.$")
 
 
 def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:

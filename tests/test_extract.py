@@ -715,6 +715,10 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
          ["Petra Novak", "Raj Patel"]),
         (["This post was written by Petra Novak, head of hydrology at Valley Water."], ["Petra Novak"]),
         (["Related stories", "Written by Harbour Lights"], []),
+        # a lone 'Written by' over a name the given names do not know: the prefix says it is the writer
+        (["Leave a Reply", "Author", "Written by", "Quorin Belvane", "I built this site because I love rivers."],
+         ["Quorin Belvane"]),
+        (["Related stories", "Written by", "Bridge reopens after repairs"], []),
         # a name signing the text off; with a job title after it, a testimonial's attribution
         (["Petra Novak"], ["Petra Novak"]),
         (["Petra Novak, Chief Marketing Officer, Valley Post"], []),
@@ -764,6 +768,15 @@ def test_the_title_line_is_not_read_as_its_own_byline() -> None:
         ("The valley's rivers rose by two metres overnight, the highest level in years. By Petra Novak on Dec. 19, 2025",
          ["Petra Novak"]),
         ("The valley's rivers rose by two metres overnight, the highest level in years. By Monday the water had gone.",
+         []),
+        # a credit in the standfirst's last words, as British and Irish papers give it
+        ("The valley's rivers rose by two metres overnight, and the towns are counting the cost, writes Petra Novak.",
+         ["Petra Novak"]),
+        ("The valley's rivers rose by two metres overnight, and the towns are counting the cost, says PETRA NOVAK.",
+         ["PETRA NOVAK"]),
+        ("The valley's rivers rose by two metres overnight, and the towns are counting the cost, says Petra Novak.",
+         []),  # in mixed case, a quoted source
+        ("The valley's rivers rose by two metres overnight, and the towns are counting the cost, writes Harbour Lights.",
          []),
     ],
 )
