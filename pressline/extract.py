@@ -141,6 +141,7 @@ class AuthorRules:
     not_name_word: re.Pattern[str]
     max_name_words: int
     team: re.Pattern[str]
+    team_first: re.Pattern[str]
     credentials: re.Pattern[str]
     box_line: re.Pattern[str]
     box_openings: frozenset[str]
@@ -173,6 +174,8 @@ def author_rules() -> AuthorRules:
                    re.IGNORECASE),  # (?!\.): 'A.' is an initial, not the article
         config["max_name_words"],
         re.compile(rf"^(?:[\w.&'’-]+\s+){{0,3}}(?:{_words_pattern(config['team_words'])})$", re.IGNORECASE),
+        re.compile(rf"^(?:{_words_pattern([word.capitalize() for word in config['team_openings']])})"
+                   r"(?:\s+[\w.&'’-]+){1,3}$"),
         # on a name with single spaces; at most four: a search is linear (no run is split two ways)
         re.compile(rf"(?:,? (?:[A-Z]{{{config['credential_caps'][0]},{config['credential_caps'][1]}}}"
                    rf"|{_words_pattern(config['credentials'])})(?=[ ,]|$)){{1,4}}$"),
@@ -661,7 +664,7 @@ def parse_authors(byline: str) -> list[str]:
     parts = _NAME_SEPARATORS.split(names_part)
     for separator, candidate in zip(["", *parts[1::2]], parts[::2]):
         name = _unrepeated(_PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:")))
-        if rules.team.match(name):
+        if rules.team.match(name) or rules.team_first.match(name):
             continue  # 'Acme Editorial Team', 'Our Editors': a group, nobody by name
         role = rules.role.search(name)
         if role and authors:
@@ -792,7 +795,7 @@ def _credits_a_team(text: str) -> bool:
     if names == text and (_LIST_MARK.match(text) or _MENU_TEAM.match(text)
                           or not all(word[0].isupper() for word in text.split())):
         return False
-    return bool(rules.team.match(names))
+    return bool(rules.team.match(names) or names != text and rules.team_first.match(names))
 
 
 def _credits_a_team_inline(text: str) -> bool:
@@ -801,7 +804,8 @@ def _credits_a_team_inline(text: str) -> bool:
     for match in rules.inline.finditer(text):
         rest = text[match.end():]
         end = rules.names_end.search(rest)
-        if rules.team.match((rest[:end.start()] if end else rest).strip(" ,.")):
+        credited = (rest[:end.start()] if end else rest).strip(" ,.")
+        if rules.team.match(credited) or rules.team_first.match(credited):
             return True
     return False
 

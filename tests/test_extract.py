@@ -666,6 +666,8 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "By Valley Post Editorial Team", "March 3, 2024"], []),
         (["Rivers rise after the storm", "By Our Editors", "Petra Novak", "March 3, 2024"], []),
         (["Rivers rise after the storm", "By Harbour Gazette Staff | March 3, 2024"], []),
+        (["Rivers rise after the storm", "By Team Valley Post", "March 3, 2024"], []),  # the team named after 'Team'
+        (["Rivers rise after the storm", "Team Valley Wins Again", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
         (["Rivers rise after the storm", "By Petra Novak, Raj Patel and the Valley Post Team"],
          ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "Weather Guides · 5 min read · By Valley Post Editorial Team"], []),
