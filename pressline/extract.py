@@ -871,7 +871,7 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
                 return names
         elif len(labels[i].text) <= MAX_BYLINE_CHARS:
             names = parse_authors(labels[i].text[match.end():])
-            if names and _known_name(names[0], alone=False):
+            if names and _known_name(names[0], alone=True):
                 return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
 

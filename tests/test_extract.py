@@ -721,6 +721,10 @@ def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) 
         (["Leave a Reply", "Author", "Written by", "Quorin Belvane", "I built this site because I love rivers."],
          ["Quorin Belvane"]),
         (["Related stories", "Written by", "Bridge reopens after repairs"], []),
+        # the box's label and the name on one line; a lone known first name there is the writer's too
+        (["Share This Article", "About the Author: Petra", "Engineer by day, writer at night."], ["Petra"]),
+        (["About the Author: Harbour Lights"], []),
+        (["Related stories", "Written by Petra", "Bridge reopens after repairs"], ["Petra"]),
         # a name signing the text off; with a job title after it, a testimonial's attribution
         (["Petra Novak"], ["Petra Novak"]),
         (["Petra Novak, Chief Marketing Officer, Valley Post"], []),
