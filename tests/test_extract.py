@@ -68,6 +68,9 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By ANN LEE JULY 3, 2024", ["ANN LEE"]),
         ("Reporting by Ann Lee; Editing by Tom Hall", ["Ann Lee"]),
         ("By Ann Lee @annlee Updated Jul 24, 2018, 2:15pm EDT", ["Ann Lee"]),
+        ("By A. J. Neal View In Digital Edition", ["A. J. Neal"]),  # a byline row's buttons after the name
+        ("By Ann Lee Follow", ["Ann Lee"]),
+        ("By Ann Lee Email Share", ["Ann Lee"]),
         ("By Rhonda Kraus Updated January 25, 2026", ["Rhonda Kraus"]),
         ("By Gabe Boucher In Budget Travel , Travel Tips", ["Gabe Boucher"]),
         ("1. Ann Lee", ["Ann Lee"]),
