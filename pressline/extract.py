@@ -774,7 +774,7 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
     return _in_full(labels, _signature(labels, title_index)) or _standfirst_credit(labels, title_index) \
         or _bio_box(labels) \
         or _header_name(labels, title_index, order) or _page_byline(labels) or _labelled_box(labels) \
-        or _sign_off(labels) or _site_owner(cleaned, labels)
+        or _sign_off(labels) or _site_owner(cleaned, labels, title_index)
 
 
 def _in_full(labels: list[LineLabel], names: list[str]) -> list[str]:
@@ -965,17 +965,19 @@ def _sign_off(labels: list[LineLabel]) -> list[str]:
     return []
 
 
-def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel]) -> list[str]:
+def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel], title_index: int | None) -> list[str]:
     """The person a personal site is named after, when the page credits nobody else: the first or
     last part of the dump's first line beside a site-name separator (a page <title>: 'Go ahead,
     self-host Postgres | Ann Lee'), a site name in the possessive in the header ("Ann Lee's Tech
-    Blog"), or a copyright holder ('© 2025 Ann Lee'), that is a person's name opening with a known
-    given name (`_known_name`) and holding two name words. (A first line that is a name alone is as
-    often a kicker over the headline or an author box as a site header.)"""
+    Blog"), a copyright holder ('© 2025 Ann Lee'), or the first line alone when lines (the site's
+    menu) part it from the headline, that is a person's name opening with a known given name
+    (`_known_name`) and holding two name words. (A name right over the headline is a kicker as
+    often: 'Kate Moss'.)"""
     first = labels[0].text if labels else ""
     parts = _SITE_SEPARATOR.split(first)[::2] if len(first) <= MAX_BYLINE_CHARS else []
     owned = [match[1] for label in labels[:SITE_HEADER_LINES] if (match := _POSSESSIVE.match(label.text))]
-    for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + owned + _copyright_holders(cleaned):
+    header = [first] if title_index is not None and title_index > SITE_MENU_LINES else []
+    for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + owned + _copyright_holders(cleaned) + header:
         name = _known_name(candidate, alone=False)
         if name and len(_OWNER_NAME_WORD.findall(name)) == 2:
             return [name]
@@ -987,6 +989,8 @@ def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel]) -> list[str]:
 # listed story's headline ("Ann Lee's Favourite Spots").
 _POSSESSIVE = re.compile(r"^(\S+(?: \S+){1,2})['’]s\s")
 SITE_HEADER_LINES = 10
+# Lines at least between a site header's name on the dump's first line and the headline (a menu's).
+SITE_MENU_LINES = 2
 
 
 # The words of a site owner's or bio box's name besides initials and particles: a first name and a

@@ -766,6 +766,19 @@ def test_a_personal_site_names_its_writer(first: str, footer: list[str], authors
     assert find_authors(clean("\n\n".join(lines)), 1) == authors
 
 
+@pytest.mark.parametrize(
+    ("first", "authors"),
+    [
+        ("Petra Novak", ["Petra Novak"]),  # a personal site's name, its menu under it
+        ("Harbour Lights", []),
+        ("Skip Navigation", []),
+    ],
+)
+def test_a_name_alone_over_the_site_menu_names_its_owner(first: str, authors: list[str]) -> None:
+    lines = [first, "Posts", "Projects", "Rivers rise after the storm", "March 3, 2024", *BODY_LINES * 6]
+    assert find_authors(clean("\n\n".join(lines)), 3) == authors
+
+
 def test_the_title_line_is_not_read_as_its_own_byline() -> None:
     cleaned = clean("\n\n".join(["Kate Moss", "March 3, 2024", *BODY_LINES]))
     assert find_authors(cleaned, 0) == []
