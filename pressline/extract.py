@@ -60,6 +60,8 @@ _NAME_SEPARATORS = re.compile(r"(?:(?<!\s)\s*|(?<=\s))(,|;|&|\band\b|\bund\b|\be
 # (?<!\s): from the start of a whitespace run only (see _NAME_SEPARATORS); a match runs to the end.
 _PLACE_SUFFIX = re.compile(r"(?<!\s)\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
+# A second 'By' inside the names: a filter menu's options ('By Category By Brand'), not a byline.
+_SECOND_BY = re.compile(r"(?<!\S)(?:By|BY)\s")
 # A name word in parentheses between a first name and a surname: a maiden or a middle name ('Ann (Park) Lee').
 _PAREN_NAME_WORD = r"\([A-ZÀ-Þ][a-zß-ÿ'’-]+\)"
 _PERSON_NAME = re.compile(rf"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|{_PAREN_NAME_WORD}|de|da|van|von|der|le|la|bin|al))*$")
@@ -689,7 +691,8 @@ def parse_authors(byline: str) -> list[str]:
             continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
         if name and name.lower() not in rules.not_people and not rules.menu_option.search(name) \
                 and _PERSON_NAME.match(name) and name not in authors and len(_GLUED.findall(name)) < 2 \
-                and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name):
+                and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name) \
+                and not _SECOND_BY.search(name):
             authors.append(name)
         if role:
             break
@@ -1158,9 +1161,16 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
     if label.kept:
         return []  # kept as text: a caption's or a list item's credit ('Wakoku Chiyekurabe by Kan Chu Sen, 1721.')
     for match in rules.inline.finditer(text):
-        if not rules.not_writer.search(text, 0, match.start()):
+        if not rules.not_writer.search(text, 0, match.start()) and not _word_by_word(text, match):
             return parse_authors(text[match.end():])
     return []
+
+
+def _word_by_word(text: str, by: re.Match[str]) -> bool:
+    """Whether an inline 'by' stands between two same words: a phrase ('Step by Step Guide', 'Side by
+    Side'), not a credit."""
+    before = text[:by.start()].split()
+    return bool(before) and text[by.end():].lower().startswith(before[-1].lower() + " ")
 
 
 def _joined_names(labels: list[LineLabel], j: int) -> str:

@@ -71,6 +71,8 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By A. J. Neal View In Digital Edition", ["A. J. Neal"]),  # a byline row's buttons after the name
         ("By Ann Lee Follow", ["Ann Lee"]),
         ("By Ann Lee Email Share", ["Ann Lee"]),
+        ("By Ann Lee Monday, February 29, 2016 @ 11:10 PM UTC", ["Ann Lee"]),  # a weekday opens the date
+        ("By Category By Brand", []),  # a filter menu's options
         ("By Rhonda Kraus Updated January 25, 2026", ["Rhonda Kraus"]),
         ("By Gabe Boucher In Budget Travel , Travel Tips", ["Gabe Boucher"]),
         ("1. Ann Lee", ["Ann Lee"]),
@@ -676,6 +678,7 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Weather Guides · 5 min read · By Valley Post Editorial Team"], []),
         (["Rivers rise after the storm", "Contributors: Petra Novak, Raj Patel"], ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "* Contributors", "* Podcast"], []),  # a menu
+        (["Rivers rise after the storm", "March 3, 2024 | Flood Defences: Step by Step Guide"], []),  # a phrase
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
