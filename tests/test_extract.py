@@ -679,6 +679,7 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "Contributors: Petra Novak, Raj Patel"], ["Petra Novak", "Raj Patel"]),
         (["Rivers rise after the storm", "* Contributors", "* Podcast"], []),  # a menu
         (["Rivers rise after the storm", "March 3, 2024 | Flood Defences: Step by Step Guide"], []),  # a phrase
+        (["Rivers rise after the storm", "The old bridge (Photo montage by Valley Post)", "March 3, 2024"], []),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
