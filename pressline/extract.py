@@ -150,6 +150,7 @@ class AuthorRules:
     bio_openings: tuple[str, ...]
     name_joiners: frozenset[str]
     box_prefixes: frozenset[str]
+    group_credit: re.Pattern[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -191,6 +192,7 @@ def author_rules() -> AuthorRules:
         tuple(config["bio_openings"]),
         frozenset(config["name_joiners"]),
         frozenset(config["box_prefixes"]),
+        re.compile(rf"^(?:{_words_pattern(config['group_credit_openings'])})\s", re.IGNORECASE),
     )
 
 
@@ -792,8 +794,10 @@ def _in_full(labels: list[LineLabel], names: list[str]) -> list[str]:
 def _credits_a_team(text: str) -> bool:
     """Whether a header line credits a group ('The Acme Team', 'Acme Staff', 'By our editors'):
     with 'By', or as capitalised words that are no menu item ('* Our Team', 'Meet the Team') and
-    no phrase ('Highly trained staff')."""
+    no phrase ('Highly trained staff'), or a firm on its dated post line (`group_credit_openings`)."""
     rules = author_rules()
+    if rules.group_credit.match(text) and _undated(text) != text:
+        return True  # 'On Behalf of Acme Law | May 3, 2024': a firm's post line (a headline may open so)
     names = rules.prefix.sub("", text, count=1)
     if names == text and (_LIST_MARK.match(text) or _MENU_TEAM.match(text)
                           or not all(word[0].isupper() for word in text.split())):
@@ -1240,7 +1244,7 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     unless that date line names someone itself (then this line is a kicker: 'Tech Talk' over
     'Ann Lee · 2 days ago'). Such a line is short (a longer one is not searched)."""
     text = labels[i].text
-    if len(text) > MAX_BYLINE_CHARS or text[:1] in "—–" and _EMBED_CREDIT.match(text):
+    if len(text) > MAX_BYLINE_CHARS or text[:1] in "—–" and _EMBED_CREDIT.match(text) or _NUMBERED.match(text):
         return []
     if _undated(text) != text:
         return _names_beside_stamp(text)
@@ -1267,6 +1271,8 @@ def _edits(labels: list[LineLabel], i: int, name: str) -> bool:
 EDITOR_BOX_REACH = 2
 
 
+# A numbered list's entry ('2. Acme Data Conference (ADC)' over its date): a list of events or products.
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
 # An embedded post's credit line: a dash, the poster's name and handle, the date ('— Ann Lee (@annlee)
 # May 3, 2024' closes an embedded tweet): whose post is quoted, not who wrote the page.
 _EMBED_CREDIT = re.compile(r"[—–]\s*[^()@\n]{1,80}\(@\w+\)")

@@ -680,6 +680,11 @@ def test_find_published_never_raises(lines: list[str], publisher: str | None) ->
         (["Rivers rise after the storm", "* Contributors", "* Podcast"], []),  # a menu
         (["Rivers rise after the storm", "March 3, 2024 | Flood Defences: Step by Step Guide"], []),  # a phrase
         (["Rivers rise after the storm", "The old bridge (Photo montage by Valley Post)", "March 3, 2024"], []),
+        # a numbered list's entry over its date is an event's or a product's name
+        (["Rivers rise after the storm", "2. Valley Data Conference (VDC)", "March 3, 2024"], []),
+        # a law firm's post line credits the firm; the part after the date is a category
+        (["Rivers rise after the storm", "On Behalf of Novak Law Group | Mar 3, 2024 | Flood Claims"], []),
+        (["Rivers rise after the storm", "On Behalf of the River", "Petra Novak", "March 3, 2024"], ["Petra Novak"]),
     ],
 )
 def test_find_authors_in_made_up_headers(header: list[str], authors: list[str]) -> None:
