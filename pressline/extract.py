@@ -151,6 +151,7 @@ class AuthorRules:
     name_joiners: frozenset[str]
     box_prefixes: frozenset[str]
     group_credit: re.Pattern[str]
+    cowriters: re.Pattern[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -193,6 +194,7 @@ def author_rules() -> AuthorRules:
         frozenset(config["name_joiners"]),
         frozenset(config["box_prefixes"]),
         re.compile(rf"^(?:{_words_pattern(config['group_credit_openings'])})\s", re.IGNORECASE),
+        re.compile(rf"\s?\((?:{_words_pattern(config['cowriter_openings'])})\s+([^()]{{3,120}})\)", re.IGNORECASE),
     )
 
 
@@ -661,7 +663,7 @@ def parse_authors(byline: str) -> list[str]:
     """Person names of a byline, without 'By', places, outlets, agencies, roles or dates."""
     rules = author_rules()
     names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
-    names_part = _without_affiliation_marks(names_part)
+    names_part = _without_affiliation_marks(rules.cowriters.sub(r", \1", names_part))
     names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
     credited = False  # a part holding only credentials went before

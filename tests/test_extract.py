@@ -73,6 +73,9 @@ def test_seed_fields_match_gold(gold: dict) -> None:
         ("By Ann Lee Email Share", ["Ann Lee"]),
         ("By Ann Lee Monday, February 29, 2016 @ 11:10 PM UTC", ["Ann Lee"]),  # a weekday opens the date
         ("By Category By Brand", []),  # a filter menu's options
+        # co-writers in parentheses are writers too; an outlet in parentheses is none
+        ("Par Sébastien Marchand (avec Claire Dubois et Luc Martin)", ["Sébastien Marchand", "Claire Dubois", "Luc Martin"]),
+        ("By Ann Lee (with Tom Hall)", ["Ann Lee", "Tom Hall"]),
         ("By Rhonda Kraus Updated January 25, 2026", ["Rhonda Kraus"]),
         ("By Gabe Boucher In Budget Travel , Travel Tips", ["Gabe Boucher"]),
         ("1. Ann Lee", ["Ann Lee"]),
@@ -261,6 +264,16 @@ def test_parse_published_never_raises(text: str, publisher: str | None, day_firs
 def test_parse_authors_returns_clean_names(byline: str) -> None:
     for name in parse_authors("By " + byline):
         assert name == name.strip() and name
+
+
+_NAME_WORDS = st.from_regex(r"[A-Z][a-z]{2,8} [A-Z][a-z]{2,9}", fullmatch=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_NAME_WORDS, _NAME_WORDS, st.sampled_from(["with", "avec", "con"]))
+def test_co_writers_in_parentheses_follow_the_first(first: str, second: str, word: str) -> None:
+    names = parse_authors(f"By {first} ({word} {second})")
+    assert names[1:] == [name for name in parse_authors("By " + second) if name not in names[:1]]
 
 
 def test_a_remembered_byline_hands_each_caller_a_list_of_its_own() -> None:
