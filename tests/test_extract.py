@@ -801,6 +801,22 @@ def test_a_name_alone_over_the_site_menu_names_its_owner(first: str, authors: li
     assert find_authors(clean("\n\n".join(lines)), 3) == authors
 
 
+BIO_BOX = ["Petra Novak", "Petra Novak is a hydrologist who writes about rivers and floods."]
+
+
+@pytest.mark.parametrize(
+    ("byline", "box", "authors"),
+    [
+        ("by Petra Novak Valley Affairs May 3, 2024 11 mins", BIO_BOX, ["Petra Novak"]),  # a section's link glued on
+        ("by Petra Novak Valley Affairs May 3, 2024 11 mins", [], ["Petra Novak Valley Affairs"]),
+        ("By Petra | May 3, 2024", BIO_BOX, ["Petra Novak"]),  # a first name alone, in full in the box
+    ],
+)
+def test_a_byline_name_is_spelled_as_the_author_box_spells_it(byline: str, box: list[str], authors: list[str]) -> None:
+    lines = ["Rivers rise after the storm", byline, *BODY_LINES * 6, *box]
+    assert find_authors(clean("\n\n".join(lines)), 0) == authors
+
+
 def test_the_title_line_is_not_read_as_its_own_byline() -> None:
     cleaned = clean("\n\n".join(["Kate Moss", "March 3, 2024", *BODY_LINES]))
     assert find_authors(cleaned, 0) == []
