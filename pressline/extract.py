@@ -761,13 +761,13 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         # story's credit may end a related list right above the headline
         names = _byline_names(labels, i, inline=False) if title_index is None or i > title_index else []
         if names:
-            return _in_full(labels, names)
+            return _run_on_cut(labels, names)
         if _credits_a_team(labels[i].text):
             return []  # 'The Acme Team', 'By our editors': the page credits a team, nobody by name
     for i in order:
         names = _byline_names(labels, i, inline=True) or _handle(labels, i)
         if names:
-            return _in_full(labels, names)
+            return _run_on_cut(labels, names)
         if _credits_a_team_inline(labels[i].text):
             return []  # 'Guides · 10 min read · By Acme Editorial Team': no segment of it is a name
         names = _bare_names(labels, i, title_index is None or i > title_index)
@@ -785,14 +785,20 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
 
 
 def _in_full(labels: list[LineLabel], names: list[str]) -> list[str]:
-    """A writer's name as the page's author box spells it (a name over a bio opening with it): a
-    first name alone ('Maria' beside the date) under the box's full name when it opens with it
-    ('Maria Lopez' over 'Maria is a growth analyst ...'), and a byline's name running on past the
-    box's name ('Ann Lee Global Affairs': a section's link glued on) cut to it."""
-    if len(names) != 1 or " " in names[0] and len(names[0].split()) <= 2 or not (box := _bio_box(labels)):
+    """A writer signing with a first name alone ('Maria' beside the date) under the full name of the
+    page's author box when the box's name opens with it ('Maria Lopez' over 'Maria is a growth
+    analyst ...'): the box spells out whom the header names."""
+    if len(names) != 1 or " " in names[0] or not (box := _bio_box(labels)):
         return names
-    if " " not in names[0]:
-        return box if box[0].split(maxsplit=1)[0] == names[0] and " " in box[0] else names
+    return box if box[0].split(maxsplit=1)[0] == names[0] and " " in box[0] else names
+
+
+def _run_on_cut(labels: list[LineLabel], names: list[str]) -> list[str]:
+    """A byline's one name of three words or more cut to the page's author-box name (a name over a
+    bio opening with it) when it runs on past it ('Ann Lee Global Affairs': a section's link glued
+    on). The box is looked for only then: most bylines' names have two words."""
+    if len(names) != 1 or len(names[0].split()) < 3 or not (box := _bio_box(labels)):
+        return names
     return box if names[0].startswith(box[0] + " ") else names
 
 
