@@ -60,6 +60,8 @@ _NAME_SEPARATORS = re.compile(r"(?:(?<!\s)\s*|(?<=\s))(,|;|&|\band\b|\bund\b|\be
 # (?<!\s): from the start of a whitespace run only (see _NAME_SEPARATORS); a match runs to the end.
 _PLACE_SUFFIX = re.compile(r"(?<!\s)\s+(?:in|at)(?:\s.*)?$", re.IGNORECASE)
 _ARTICLE_START = re.compile(r"(?:the|a|an)\s", re.IGNORECASE)  # "The Currency editors": not a person
+# A second 'By' inside the names: a filter menu's options ('By Category By Brand'), not a byline.
+_SECOND_BY = re.compile(r"(?<!\S)(?:By|BY)\s")
 # A name word in parentheses between a first name and a surname: a maiden or a middle name ('Ann (Park) Lee').
 _PAREN_NAME_WORD = r"\([A-ZÀ-Þ][a-zß-ÿ'’-]+\)"
 _PERSON_NAME = re.compile(rf"^[A-ZÀ-Þ][\w'’.-]*(?:\s+(?:[A-ZÀ-Þ][\w'’.-]*|{_PAREN_NAME_WORD}|de|da|van|von|der|le|la|bin|al))*$")
@@ -141,11 +143,15 @@ class AuthorRules:
     not_name_word: re.Pattern[str]
     max_name_words: int
     team: re.Pattern[str]
+    team_first: re.Pattern[str]
     credentials: re.Pattern[str]
     box_line: re.Pattern[str]
     box_openings: frozenset[str]
     bio_openings: tuple[str, ...]
     name_joiners: frozenset[str]
+    box_prefixes: frozenset[str]
+    group_credit: re.Pattern[str]
+    cowriters: re.Pattern[str]
 
 
 def _words_pattern(words: list[str]) -> str:
@@ -162,7 +168,7 @@ def author_rules() -> AuthorRules:
                    re.IGNORECASE),
         re.compile(rf"^(?:{_LIST_MARK.pattern[1:]})?(?:{prefixes})(?:\s*[:：]|\s|$)", re.IGNORECASE | re.MULTILINE),
         re.compile(rf"(?<!\w)(?:{_words_pattern(config['inline_prefixes'])})\s+(?=[A-ZÀ-Þ])"),
-        re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})\s*$", re.IGNORECASE),
+        re.compile(rf"\b(?:{_words_pattern(config['not_writers'])})(?:\s+\w+)?\s*$", re.IGNORECASE),
         re.compile(rf"[|•·⋅●▪（/@\d—–]|(?-i:(?!{_PAREN_NAME_WORD}\s[A-ZÀ-Þ])\(|\)(?!\s[A-ZÀ-Þ]))|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
@@ -172,6 +178,8 @@ def author_rules() -> AuthorRules:
                    re.IGNORECASE),  # (?!\.): 'A.' is an initial, not the article
         config["max_name_words"],
         re.compile(rf"^(?:[\w.&'’-]+\s+){{0,3}}(?:{_words_pattern(config['team_words'])})$", re.IGNORECASE),
+        re.compile(rf"^(?:{_words_pattern([word.capitalize() for word in config['team_openings']])})"
+                   r"(?:\s+[\w.&'’-]+){1,3}$"),
         # on a name with single spaces; at most four: a search is linear (no run is split two ways)
         re.compile(rf"(?:,? (?:[A-Z]{{{config['credential_caps'][0]},{config['credential_caps'][1]}}}"
                    rf"|{_words_pattern(config['credentials'])})(?=[ ,]|$)){{1,4}}$"),
@@ -184,6 +192,9 @@ def author_rules() -> AuthorRules:
         | {word[0].upper() for word in config["box_labels"] + config["box_prefixes"]},
         tuple(config["bio_openings"]),
         frozenset(config["name_joiners"]),
+        frozenset(config["box_prefixes"]),
+        re.compile(rf"^(?:{_words_pattern(config['group_credit_openings'])})\s", re.IGNORECASE),
+        re.compile(rf"\s?\((?:{_words_pattern(config['cowriter_openings'])})\s+([^()]{{3,120}})\)", re.IGNORECASE),
     )
 
 
@@ -652,14 +663,14 @@ def parse_authors(byline: str) -> list[str]:
     """Person names of a byline, without 'By', places, outlets, agencies, roles or dates."""
     rules = author_rules()
     names_part = rules.prefix.sub("", _LIST_MARK.sub("", " ".join(byline.split())), count=1)
-    names_part = _without_affiliation_marks(names_part)
+    names_part = _without_affiliation_marks(rules.cowriters.sub(r", \1", names_part))
     names_part = names_part[:end.start()] if (end := rules.names_end.search(names_part)) else names_part
     authors = []
     credited = False  # a part holding only credentials went before
     parts = _NAME_SEPARATORS.split(names_part)
     for separator, candidate in zip(["", *parts[1::2]], parts[::2]):
         name = _unrepeated(_PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:")))
-        if rules.team.match(name):
+        if rules.team.match(name) or rules.team_first.match(name):
             continue  # 'Acme Editorial Team', 'Our Editors': a group, nobody by name
         role = rules.role.search(name)
         if role and authors:
@@ -684,7 +695,8 @@ def parse_authors(byline: str) -> list[str]:
             continue  # "Ann Lee, Ph.D.": a credential, not a second writer ("Linny and Peter" are two)
         if name and name.lower() not in rules.not_people and not rules.menu_option.search(name) \
                 and _PERSON_NAME.match(name) and name not in authors and len(_GLUED.findall(name)) < 2 \
-                and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name):
+                and len(name.split()) <= rules.max_name_words and not _ARTICLE_START.match(name) \
+                and not _SECOND_BY.search(name):
             authors.append(name)
         if role:
             break
@@ -749,13 +761,13 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
         # story's credit may end a related list right above the headline
         names = _byline_names(labels, i, inline=False) if title_index is None or i > title_index else []
         if names:
-            return names
+            return _run_on_cut(labels, names)
         if _credits_a_team(labels[i].text):
             return []  # 'The Acme Team', 'By our editors': the page credits a team, nobody by name
     for i in order:
         names = _byline_names(labels, i, inline=True) or _handle(labels, i)
         if names:
-            return names
+            return _run_on_cut(labels, names)
         if _credits_a_team_inline(labels[i].text):
             return []  # 'Guides · 10 min read · By Acme Editorial Team': no segment of it is a name
         names = _bare_names(labels, i, title_index is None or i > title_index)
@@ -766,9 +778,10 @@ def find_authors(cleaned: CleanedDocument, title_index: int | None, *,
             return _in_full(labels, names)
     # a name over a bio opening with it is an author box wherever it stands: it outweighs a name line
     # near the title with nothing beside it, which may be a heading in the text ('Tiny House Pros')
-    return _in_full(labels, _signature(labels, title_index)) or _bio_box(labels) \
+    return _in_full(labels, _signature(labels, title_index)) or _standfirst_credit(labels, title_index) \
+        or _bio_box(labels) \
         or _header_name(labels, title_index, order) or _page_byline(labels) or _labelled_box(labels) \
-        or _sign_off(labels) or _site_owner(cleaned, labels)
+        or _sign_off(labels) or _site_owner(cleaned, labels, title_index)
 
 
 def _in_full(labels: list[LineLabel], names: list[str]) -> list[str]:
@@ -780,16 +793,27 @@ def _in_full(labels: list[LineLabel], names: list[str]) -> list[str]:
     return box if box[0].split(maxsplit=1)[0] == names[0] and " " in box[0] else names
 
 
+def _run_on_cut(labels: list[LineLabel], names: list[str]) -> list[str]:
+    """A byline's one name of three words or more cut to the page's author-box name (a name over a
+    bio opening with it) when it runs on past it ('Ann Lee Global Affairs': a section's link glued
+    on). The box is looked for only then: most bylines' names have two words."""
+    if len(names) != 1 or len(names[0].split()) < 3 or not (box := _bio_box(labels)):
+        return names
+    return box if names[0].startswith(box[0] + " ") else names
+
+
 def _credits_a_team(text: str) -> bool:
     """Whether a header line credits a group ('The Acme Team', 'Acme Staff', 'By our editors'):
     with 'By', or as capitalised words that are no menu item ('* Our Team', 'Meet the Team') and
-    no phrase ('Highly trained staff')."""
+    no phrase ('Highly trained staff'), or a firm on its dated post line (`group_credit_openings`)."""
     rules = author_rules()
+    if rules.group_credit.match(text) and _undated(text) != text:
+        return True  # 'On Behalf of Acme Law | May 3, 2024': a firm's post line (a headline may open so)
     names = rules.prefix.sub("", text, count=1)
     if names == text and (_LIST_MARK.match(text) or _MENU_TEAM.match(text)
                           or not all(word[0].isupper() for word in text.split())):
         return False
-    return bool(rules.team.match(names))
+    return bool(rules.team.match(names) or names != text and rules.team_first.match(names))
 
 
 def _credits_a_team_inline(text: str) -> bool:
@@ -798,7 +822,8 @@ def _credits_a_team_inline(text: str) -> bool:
     for match in rules.inline.finditer(text):
         rest = text[match.end():]
         end = rules.names_end.search(rest)
-        if rules.team.match((rest[:end.start()] if end else rest).strip(" ,.")):
+        credited = (rest[:end.start()] if end else rest).strip(" ,.")
+        if rules.team.match(credited) or rules.team_first.match(credited):
             return True
     return False
 
@@ -854,6 +879,8 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
         if label.text[:1] not in rules.box_openings or not (match := rules.box_line.match(label.text)):
             continue
         if match["label"]:
+            if names := _under_lone_prefix(labels, i):
+                return names
             for j in (i - 1, i + 1):
                 if 0 <= j < len(labels) and (names := _boxed_names(labels, j)):
                     listed = j > i and _LIST_MARK.match(labels[j].text)
@@ -862,9 +889,20 @@ def _labelled_box(labels: list[LineLabel]) -> list[str]:
                 return names
         elif len(labels[i].text) <= MAX_BYLINE_CHARS:
             names = parse_authors(labels[i].text[match.end():])
-            if names and _known_name(names[0], alone=False):
+            if names and _known_name(names[0], alone=True):
                 return names  # 'Written by Ann Lee' closing the text, above a related list
     return []
+
+
+def _under_lone_prefix(labels: list[LineLabel], i: int) -> list[str]:
+    """The names of the line under a box label that is also a byline prefix ('Written by' / 'Ann
+    Lee'), when they are shaped like a person's: the prefix says what the line is, wherever the
+    box stands (a theme's 'Author' / 'Written by' / 'Ann Lee' box after the comments, where the
+    cleaner's thread cut reaches; `_page_byline` reads no line there)."""
+    if labels[i].text.strip(" :：").lower() not in author_rules().box_prefixes:
+        return []
+    names = _byline_names(labels, i, inline=False)
+    return names if names and all(_shaped_name(name) for name in names) else []
 
 
 def _boxed_names(labels: list[LineLabel], j: int) -> list[str]:
@@ -945,17 +983,19 @@ def _sign_off(labels: list[LineLabel]) -> list[str]:
     return []
 
 
-def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel]) -> list[str]:
+def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel], title_index: int | None) -> list[str]:
     """The person a personal site is named after, when the page credits nobody else: the first or
     last part of the dump's first line beside a site-name separator (a page <title>: 'Go ahead,
     self-host Postgres | Ann Lee'), a site name in the possessive in the header ("Ann Lee's Tech
-    Blog"), or a copyright holder ('© 2025 Ann Lee'), that is a person's name opening with a known
-    given name (`_known_name`) and holding two name words. (A first line that is a name alone is as
-    often a kicker over the headline or an author box as a site header.)"""
+    Blog"), a copyright holder ('© 2025 Ann Lee'), or the first line alone when lines (the site's
+    menu) part it from the headline, that is a person's name opening with a known given name
+    (`_known_name`) and holding two name words. (A name right over the headline is a kicker as
+    often: 'Kate Moss'.)"""
     first = labels[0].text if labels else ""
     parts = _SITE_SEPARATOR.split(first)[::2] if len(first) <= MAX_BYLINE_CHARS else []
     owned = [match[1] for label in labels[:SITE_HEADER_LINES] if (match := _POSSESSIVE.match(label.text))]
-    for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + owned + _copyright_holders(cleaned):
+    header = [first] if title_index is not None and title_index > SITE_MENU_LINES else []
+    for candidate in (parts[-1:] + parts[:1] if len(parts) > 1 else []) + owned + _copyright_holders(cleaned) + header:
         name = _known_name(candidate, alone=False)
         if name and len(_OWNER_NAME_WORD.findall(name)) == 2:
             return [name]
@@ -967,6 +1007,8 @@ def _site_owner(cleaned: CleanedDocument, labels: list[LineLabel]) -> list[str]:
 # listed story's headline ("Ann Lee's Favourite Spots").
 _POSSESSIVE = re.compile(r"^(\S+(?: \S+){1,2})['’]s\s")
 SITE_HEADER_LINES = 10
+# Lines at least between a site header's name on the dump's first line and the headline (a menu's).
+SITE_MENU_LINES = 2
 
 
 # The words of a site owner's or bio box's name besides initials and particles: a first name and a
@@ -1134,9 +1176,16 @@ def _byline_names(labels: list[LineLabel], i: int, inline: bool) -> list[str]:
     if label.kept:
         return []  # kept as text: a caption's or a list item's credit ('Wakoku Chiyekurabe by Kan Chu Sen, 1721.')
     for match in rules.inline.finditer(text):
-        if not rules.not_writer.search(text, 0, match.start()):
+        if not rules.not_writer.search(text, 0, match.start()) and not _word_by_word(text, match):
             return parse_authors(text[match.end():])
     return []
+
+
+def _word_by_word(text: str, by: re.Match[str]) -> bool:
+    """Whether an inline 'by' stands between two same words: a phrase ('Step by Step Guide', 'Side by
+    Side'), not a credit."""
+    before = text[:by.start()].split()
+    return bool(before) and text[by.end():].lower().startswith(before[-1].lower() + " ")
 
 
 def _joined_names(labels: list[LineLabel], j: int) -> str:
@@ -1182,13 +1231,31 @@ def _byline_after_sentence(text: str) -> list[str]:
 _SENTENCE_BY = re.compile(r"[.!?…]\s+(?:By|BY)\s+(?=[A-ZÀ-Þ])")
 
 
+def _standfirst_credit(labels: list[LineLabel], title_index: int | None) -> list[str]:
+    """The writer credited in the last words of the standfirst, the line right under the headline,
+    as British and Irish papers do ('... planting some evergreens, writes Ann Lee.', '..., says ANN
+    LEE.'): 'writes' before a known person's name, 'says' before a name in capitals (before a name
+    in mixed case, 'says' quotes a source: '..., says hydrologist Ann Lee')."""
+    if title_index is None or title_index + 1 >= len(labels):
+        return []
+    match = _STANDFIRST_CREDIT.search(labels[title_index + 1].text[-MAX_NAME_CHARS - 12:])
+    if not match or match["verb"] == "says" and not match["name"].isupper():
+        return []
+    name = _known_name(match["name"], alone=False)
+    return [name] if name else []
+
+
+# A standfirst's closing credit: a comma, 'writes' or 'says', a name of two or three words, a full stop.
+_STANDFIRST_CREDIT = re.compile(r",\s(?P<verb>writes|says)\s(?P<name>[A-ZÀ-Þ][\w'’.-]*(?:\s[A-ZÀ-Þ][\w'’.-]*){1,2})\.$")
+
+
 def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     """A name beside the date in the date's own line, or (where `alone_ok`: below the title,
     not among the kickers and section names above it) standing alone next to a date line,
     unless that date line names someone itself (then this line is a kicker: 'Tech Talk' over
     'Ann Lee · 2 days ago'). Such a line is short (a longer one is not searched)."""
     text = labels[i].text
-    if len(text) > MAX_BYLINE_CHARS or text[:1] in "—–" and _EMBED_CREDIT.match(text):
+    if len(text) > MAX_BYLINE_CHARS or text[:1] in "—–" and _EMBED_CREDIT.match(text) or _NUMBERED.match(text):
         return []
     if _undated(text) != text:
         return _names_beside_stamp(text)
@@ -1215,6 +1282,8 @@ def _edits(labels: list[LineLabel], i: int, name: str) -> bool:
 EDITOR_BOX_REACH = 2
 
 
+# A numbered list's entry ('2. Acme Data Conference (ADC)' over its date): a list of events or products.
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
 # An embedded post's credit line: a dash, the poster's name and handle, the date ('— Ann Lee (@annlee)
 # May 3, 2024' closes an embedded tweet): whose post is quoted, not who wrote the page.
 _EMBED_CREDIT = re.compile(r"[—–]\s*[^()@\n]{1,80}\(@\w+\)")

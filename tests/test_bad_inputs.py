@@ -241,6 +241,9 @@ ADVERSARIAL_LINES = {
     "breadcrumb with a run of spaces": "Home / a" + " " * MB + "b",
     "by and spaces": "By" + " " * MB + "1",
     "print reference and spaces": "(China Daily" + " " * MB + "09/22/2015 page 1)",
+    # co-writers in parentheses, and a credit word before 'by' with a run of spaces between
+    "co-writer parentheses": "By Al (with " * (MB // 12),
+    "credit word and spaces": "Photo montage" + " " * MB + "by Al",
 }
 # Once quadratic in pressline/extract.py: _NAME_SEPARATORS (a byline with a long whitespace run)
 # and _COPYRIGHT_HOLDER (a copyright line with one); whitespace is now collapsed first.
