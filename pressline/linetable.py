@@ -397,7 +397,7 @@ def _key_hashes(lowered: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> n
     sums = np.zeros(keys.size, np.uint64)
     for position in range(int(keys.max(initial=0))):
         count = int(longer[position + 1])
-        sums[:count] += lowered[at[:count] + position] * _KEY_WEIGHTS[position]
+        sums[:count] += lowered[position:][at[:count]] * _KEY_WEIGHTS[position]  # a view: no index sums
     hashes = np.empty_like(sums)
     hashes[order] = sums
     hashes ^= keys.astype(np.uint64)
@@ -412,13 +412,16 @@ def key_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     KEY_GROUP texts at a time: the keys of a whole run at once touched some 100 MB."""
     hashes, sizes = [], []
     for first in range(0, len(texts), KEY_GROUP):
-        per_text = [[line[:KEY_CHARS] for line in map(str.strip, text.split("\n")) if line]
-                    for text in texts[first:first + KEY_GROUP]]
+        per_text = [list(filter(None, map(str.strip, text.split("\n")))) for text in texts[first:first + KEY_GROUP]]
         sizes += map(len, per_text)
-        keys = list(chain.from_iterable(per_text))
-        chars = np.fromiter(map(len, keys), np.int64, len(keys))
-        codes = np.array(["\n".join(keys) + "\n"]).view(np.uint32)
-        hashes.append(_key_hashes(_lowered(codes), np.cumsum(chars + 1) - (chars + 1), chars))
+        lines = list(chain.from_iterable(per_text))
+        chars = np.fromiter(map(len, lines), np.int64, len(lines))
+        for i in np.flatnonzero(chars > KEY_CHARS).tolist():
+            lines[i] = lines[i][:KEY_CHARS]
+        np.minimum(chars, KEY_CHARS, out=chars)
+        # The keys back to back: the hashes read no character past a key's end.
+        codes = np.array(["".join(lines)]).view(np.uint32)
+        hashes.append(_key_hashes(_lowered(codes), np.cumsum(chars) - chars, chars))
     offsets = np.concatenate(([0], np.cumsum(np.array(sizes, np.int64)))).astype(np.int64)
     return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), offsets
 
