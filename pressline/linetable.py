@@ -47,6 +47,11 @@ _COUNTED = sum(SAMPLE_COUNTS.values())
 # Character-level arrays are built for this many characters of the batch at a time: their 8-byte
 # arrays (2 MB) stay in the processor's caches (1 << 20 was 6% slower to build the dev pages' tables).
 CHUNK_CHARS = 1 << 18
+# A line's opening, its first characters as one integer (`LineTable.opening`), tells the line
+# rules which lines their regex need not be tried on (`clean.Openings`); code points take 21 bits.
+OPENING_CHARS = 3
+OPENING_BITS = 21
+OPENING_NONE = (1 << OPENING_BITS) - 1
 
 
 @dataclass(slots=True)
@@ -70,6 +75,7 @@ class LineTable:
     first: np.ndarray         # first and last code point
     last: np.ndarray
     first_bits: np.ndarray
+    opening: np.ndarray       # the first OPENING_CHARS code points (see `OPENING_BITS`)
     sentence_end: np.ndarray  # ends with a sentence mark (closing quotes allowed after it)
     sentence_break: np.ndarray  # holds a sentence break (SENTENCE_BREAK)
     joined_lower: str         # lowered lines (per character, see `_lower_table`), each followed by "\n"
@@ -207,7 +213,7 @@ def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ..
     return LineTable(lines, lowered, offsets, line_numbers, indents, chars, np.minimum(chars, SAMPLE_CHARS),
                      columns["words"], columns["tokens"], columns["blank_tokens"], columns["alpha_words"],
                      {name: columns[name] for name in SAMPLE_COUNTS}, columns["first"], columns["last"],
-                     columns["first_bits"], columns["sentence_end"], columns["sentence_break"], joined_lower,
+                     columns["first_bits"], columns["opening"], columns["sentence_end"], columns["sentence_break"], joined_lower,
                      lower_codes, lower_starts,
                      {words: columns[f"in_set_{k}"] for k, words in enumerate(word_sets)},
                      _key_hashes(lower_codes, lower_starts, chars))
@@ -338,6 +344,7 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     columns["blank_tokens"] = runs[:, 4].astype(np.int64)
     last_index = ends - 1
     columns["first"], columns["last"], columns["first_bits"] = codes[starts], codes[last_index], bits[starts]
+    columns["opening"] = _opening(codes, starts, chars)
     columns["sentence_end"] = _ends_sentence(bits, starts, last_index)
     sentence_break = np.zeros(n, bool)
     hits = np.array([match.start() for match in _sentence_break().finditer(joined)], np.int64)
@@ -345,6 +352,16 @@ def _chunk_columns(joined: str, chars: np.ndarray, marks: str, words: _WordIndex
     columns["sentence_break"] = sentence_break
     columns["lowered"] = lowered
     return columns
+
+
+def _opening(codes: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    """Each line's first OPENING_CHARS code points in one integer, OPENING_BITS each, the first
+    highest; OPENING_NONE past the end of a shorter line."""
+    opening = codes[starts].astype(np.int64)
+    for k in range(1, OPENING_CHARS):
+        following = np.where(chars > k, codes[np.minimum(starts + k, starts + chars)], OPENING_NONE)
+        opening = (opening << OPENING_BITS) | following
+    return opening
 
 
 def _lowered(codes: np.ndarray) -> np.ndarray:
@@ -380,7 +397,7 @@ def _key_hashes(lowered: np.ndarray, starts: np.ndarray, chars: np.ndarray) -> n
     sums = np.zeros(keys.size, np.uint64)
     for position in range(int(keys.max(initial=0))):
         count = int(longer[position + 1])
-        sums[:count] += lowered[at[:count] + position] * _KEY_WEIGHTS[position]
+        sums[:count] += lowered[position:][at[:count]] * _KEY_WEIGHTS[position]  # a view: no index sums
     hashes = np.empty_like(sums)
     hashes[order] = sums
     hashes ^= keys.astype(np.uint64)
@@ -395,13 +412,16 @@ def key_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     KEY_GROUP texts at a time: the keys of a whole run at once touched some 100 MB."""
     hashes, sizes = [], []
     for first in range(0, len(texts), KEY_GROUP):
-        per_text = [[line[:KEY_CHARS] for line in map(str.strip, text.split("\n")) if line]
-                    for text in texts[first:first + KEY_GROUP]]
+        per_text = [list(filter(None, map(str.strip, text.split("\n")))) for text in texts[first:first + KEY_GROUP]]
         sizes += map(len, per_text)
-        keys = list(chain.from_iterable(per_text))
-        chars = np.fromiter(map(len, keys), np.int64, len(keys))
-        codes = np.array(["\n".join(keys) + "\n"]).view(np.uint32)
-        hashes.append(_key_hashes(_lowered(codes), np.cumsum(chars + 1) - (chars + 1), chars))
+        lines = list(chain.from_iterable(per_text))
+        chars = np.fromiter(map(len, lines), np.int64, len(lines))
+        for i in np.flatnonzero(chars > KEY_CHARS).tolist():
+            lines[i] = lines[i][:KEY_CHARS]
+        np.minimum(chars, KEY_CHARS, out=chars)
+        # The keys back to back: the hashes read no character past a key's end.
+        codes = np.array(["".join(lines)]).view(np.uint32)
+        hashes.append(_key_hashes(_lowered(codes), np.cumsum(chars) - chars, chars))
     offsets = np.concatenate(([0], np.cumsum(np.array(sizes, np.int64)))).astype(np.int64)
     return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), offsets
 

@@ -494,3 +494,48 @@ def test_vectorised_best_span_is_kadanes(scores: list[int]) -> None:
     from pressline.linefeatures import max_span
 
     assert max_span(np.array(scores, np.int64)) == _kadane(scores)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["By Li Wei", "Home / News", "12 comments", "© 2020 Foo", "Updated: 2021-11-30 22:05",
+                        "Skip to main content", "Advertisement", "(China Daily 03/14/2012 page3)", "Read more",
+                        "NO. 12 MARCH 21, 2019", "首页 > 新闻", "8K", "Editor: Ann Lee", "Partners: Foo"]),
+       st.integers(0, 2), st.text(alphabet="ab 1:.|ſK", max_size=6), st.randoms(use_true_random=False))
+def test_a_rules_opening_admits_every_line_the_rule_matches(line: str, cut: int, tail: str, rng) -> None:
+    from pressline.linetable import OPENING_CHARS
+
+    # Mixed case, and the characters that match 's' and 'k' only when case is ignored.
+    varied = "".join(rng.choice([char.upper(), char.lower(), {"s": "ſ", "k": "K"}.get(char.lower(), char)])
+                     for char in line[cut:]) + tail
+    for rule in default_rules().patterns:
+        if rule.opening is not None and rule.regex.match(varied):
+            assert rule.opening.match(varied[:OPENING_CHARS]), (rule.reason, varied)
+
+
+def test_openings_are_read_from_the_parse_or_left_open() -> None:
+    from re import _parser
+
+    from pressline.clean import _opening
+
+    optional = _opening(_parser.parse(r"^(?:skip )?ads?\b.*$", re.IGNORECASE))
+    assert [bool(optional.match(text)) for text in ("Ski", "AD", "ads", "Add", "the")] == [True] * 4 + [False]
+    assert _opening(_parser.parse(r"^.*\d{4}$")) is None  # any character may open it
+    doubled = "|".join(char * 2 for char in "abcdefghijklmnopqrstuvwxyz")
+    assert _opening(_parser.parse(f"^(?:{doubled}){{2}}$")) is None  # 676 ways to open: too many to spell out
+    assert _opening(_parser.parse(r"(?i)^by\s")).match("BY ")  # an inline flag counts
+
+
+def test_rules_see_the_same_lines_however_many_openings_are_remembered(monkeypatch) -> None:
+    from pressline import clean, linetable
+    from pressline import rules as rules_data
+
+    monkeypatch.setattr(clean, "OPENINGS_KEPT", 3)
+    rules = clean.parse_rules(rules_data.load("lines"))
+    pages = ["By Ann Lee\nHome / News\nRead more\nThe minister said on Monday that talks would go on.",
+             "Advertisement\n© 2021 Foo News\nBY ANN LEE\n12 comments", "Read more\nby the river\nSkip to content"]
+    for text in pages * 2:
+        table = linetable.build([text], rules.menu_marks)
+        words = [word_count(line) for line in table.texts]
+        assert clean._match_rules(table, rules) == [match_rule(line, count, rules)
+                                                   for line, count in zip(table.texts, words)]
+    assert len(rules.openings.texts) <= 9  # one page's openings at most: older ones were forgotten

@@ -4,9 +4,9 @@ Issue 7: no catastrophic backtracking. The usual culprit is two adjacent quantif
 match the same characters (`[ \t]*([^/]+)$`, `\s*:?\s*`, a lazy `.*?` before `\s+`) followed by
 something that can fail: on a long run of spaces the engine tries every way of splitting it, and a
 search retries from every position, so the time grows with the square of the run. This module
-collects each pattern configured in pressline/rules/*.toml (the cleaner's line rules, the
-feature cues, the author, date and title rules built from fields.toml) and every pattern a
-pressline module keeps at module level, and times each on lines of 100,000 characters built to
+collects each pattern configured in pressline/rules/*.toml (the cleaner's line rules and the
+openings read from them, the feature cues, the author, date and title rules built from
+fields.toml) and every pattern a pressline module keeps at module level, and times each on lines of 100,000 characters built to
 trigger the overlap: a quadratic pattern takes tens of seconds there, a linear one milliseconds.
 A 10,000-character round first makes a regression fail in a second instead of minutes.
 """
@@ -56,6 +56,7 @@ def configured_patterns() -> dict[str, re.Pattern[str]]:
     author, date and title rules."""
     rules = clean.default_rules()
     found = {f"lines.toml rule {k} ({rule.reason})": rule.regex for k, rule in enumerate(rules.patterns)}
+    found |= {f"lines.toml opening of rule {k}": rule.opening for k, rule in enumerate(rules.patterns) if rule.opening}
     found["lines.toml, all rules in one"] = rules.any_pattern
     found["lines.toml menu separators"] = rules.menu.splitter
     found["features.toml relative_time"] = linefeatures._relative_time()[1]
