@@ -282,9 +282,9 @@ def test_one_thousand_records_validate_quickly_and_every_failure_is_listed(valid
     records = [record(n, language="EN" if n % 2 else "en") for n in range(1000)]
     batch = table(*records)
     validator.validate(batch, NOW)
-    started = time.perf_counter()
+    started = time.process_time()
     outcome = validator.validate(batch, NOW)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert outcome.evaluated == 1000
     assert outcome.failures == {rec["doc_id"]: ["language_code"] for rec in records if rec["language"] == "EN"}
     assert len(outcome.failures) == 500
