@@ -373,7 +373,7 @@ def _read_one(file: Path) -> str:
 
     if not file.is_file():
         _fail(f"'{file}' is not a file")
-    outcome = read_source(Source(file, file.name), datetime.now(timezone.utc))
+    outcome = read_source(Source(str(file), file.name), datetime.now(timezone.utc))
     if not isinstance(outcome, Document):
         _fail(f"'{file}': {outcome.error}")
     return outcome.text

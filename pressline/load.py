@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import time
 import unicodedata
 import uuid
@@ -228,13 +229,13 @@ class Fingerprint:
     sha256: str | None
 
 
-def fingerprint(path: Path) -> Fingerprint:
+def fingerprint(path: str | os.PathLike[str]) -> Fingerprint:
     """Size, mtime and content hash; a symlink or unreadable file is never read here."""
     try:
-        status = path.lstat()
+        status = os.lstat(path)
     except OSError:
         return Fingerprint(0, 0, None)
-    if path.is_symlink() or not path.is_file():
+    if not stat.S_ISREG(status.st_mode):
         return Fingerprint(status.st_size, status.st_mtime_ns, None)
     digest = hashlib.sha256()
     try:
@@ -268,7 +269,7 @@ def changed_sources(sources: list, loaded: dict[str, Fingerprint]) -> tuple[list
     for source in sources:
         known = loaded.get(source.relative_path)
         try:
-            status = source.path.lstat()
+            status = os.lstat(source.path)
         except OSError:
             status = None
         if known and status and (status.st_size, status.st_mtime_ns) == (known.size_bytes, known.mtime_ns):

@@ -371,7 +371,7 @@ def test_batch_inputs_reach_the_task_unwalked() -> None:
 
     from flows.pipeline import Opaque
 
-    sources = [ingest.Source(Path(f"/raw/{number}.txt"), f"{number}.txt", None) for number in range(3)]
+    sources = [ingest.Source(f"/raw/{number}.txt", f"{number}.txt", None) for number in range(3)]
     wrapped = Opaque(sources)
     assert resolve_inputs_sync({"sources": wrapped}, return_data=True, max_depth=-1)["sources"] is wrapped
     assert collect_task_run_inputs_sync(wrapped) == set()

@@ -27,11 +27,11 @@ MIB = 1024 * 1024
 
 
 def _read(path: Path, root: Path, **options) -> Document | Rejection:
-    return read_source(Source(path, path.relative_to(root).as_posix()), NOW, IngestOptions(**options))
+    return read_source(Source(str(path), path.relative_to(root).as_posix()), NOW, IngestOptions(**options))
 
 
 def _records(path: Path, root: Path, **options) -> list[Document | Rejection]:
-    return list(iter_records(Source(path, path.relative_to(root).as_posix()), NOW, IngestOptions(**options)))
+    return list(iter_records(Source(str(path), path.relative_to(root).as_posix()), NOW, IngestOptions(**options)))
 
 
 def _rejected(outcome: Document | Rejection, says: str) -> Rejection:
@@ -556,7 +556,7 @@ def _multi_record_file(root: Path, name: str) -> tuple[Path, bytes, list[str]]:
 def test_a_multi_record_file_changing_while_it_is_read_keeps_its_records_and_says_so(tmp_path: Path,
                                                                                     name: str) -> None:
     path, more, texts = _multi_record_file(tmp_path, name)
-    outcomes = iter_records(Source(path, name), NOW)
+    outcomes = iter_records(Source(str(path), name), NOW)
     first = next(outcomes)  # the file is open and being read: a writer appends to it now
     with open(path, "ab") as handle:
         handle.write(more)
