@@ -288,6 +288,9 @@ def test_made_up_dumps_in_the_seed_styles_give_gold_fields(seed: int) -> None:
         ("Rivers rise – and towns brace for more", set(), "Rivers rise – and towns brace for more"),
         ("Storm: what we know", set(), "Storm: what we know"),
         ("Valley Post > News > 2024 > Rivers rise after storm", set(), "Rivers rise after storm"),
+        ("River Flood Guide | Valley Water Board", set(), "River Flood Guide"),  # as long: the last is the site's
+        ("Valley Post | Rivers Rise Tonight", set(), "Rivers Rise Tonight"),  # a shorter first segment still goes
+        ("River Flood Guide - Valley Water Board", set(), "River Flood Guide - Valley Water Board"),  # no bar
     ],
 )
 def test_strip_site_name(line: str, others: set[str], title: str) -> None:
@@ -424,6 +427,20 @@ def test_the_title_is_spelled_as_the_page_title_when_only_its_quotes_differ(head
     ],
 )
 def test_a_date_glued_before_the_headline_is_not_part_of_it(line: str, title: str) -> None:
+    assert find_title(clean("\n\n".join(["Menu", line, *BODY_LINES]))) == title
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Preparing the river report / Dec 2025", "Preparing the river report"),  # a post list's stamp after it
+        ("Preparing the river report - 19 December 2025", "Preparing the river report"),
+        ("Preparing the river report | 2025-12-19", "Preparing the river report"),
+        ("What the river did on 19 December 2025", "What the river did on 19 December 2025"),  # its own words lead in
+        ("Report / Dec 2025", "Report / Dec 2025"),  # one word is no headline
+    ],
+)
+def test_a_date_set_after_the_headline_is_not_part_of_it(line: str, title: str) -> None:
     assert find_title(clean("\n\n".join(["Menu", line, *BODY_LINES]))) == title
 
 
