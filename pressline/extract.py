@@ -470,7 +470,14 @@ class _Header:
         """The title line `i` gives: without its site name or a date before or after it, spelled as the page
         <title> spells it."""
         title = _without_trailing_date(_without_leading_date(self.without_site_name(self.labels[i].text)))
-        return _page_title_spelling(title, self.labels[0].text)
+        return _page_title_spelling(self.without_label(title), self.labels[0].text)
+
+    def without_label(self, title: str) -> str:
+        """`title` without a short label before a colon when the rest stands as a line of its own on the
+        page ('Introduction: How to Make Furniture' beside 'How to Make Furniture'): the page gives the
+        headline alone elsewhere (its h1 or <title>), and the labelled copy presents it as a part or a step."""
+        match = _LABEL_PREFIX.match(title) if ":" in title else None
+        return match.group(1) if match and match.group(1).lower() in self.lines else title
 
     def without_site_name(self, title: str) -> str:
         return strip_site_name(title, self.lines, self.texts) if _SITE_SEPARATOR.search(title) else title
@@ -485,6 +492,8 @@ class _Header:
         return above, self.text_lines[above] if above < len(self.text_lines) else len(self.labels)
 
 
+# A label of one or two words and a colon before the rest of a line ('PROJECT: ...', 'Chapter one: ...').
+_LABEL_PREFIX = re.compile(r"^[\w'’-]+(?: [\w'’-]+)?:\s+(\S.*)$")
 _SITE_SEPARATOR = re.compile(r"(\s(?:\||-|–|—|·|•|::|»|>)\s|\s_)")
 # Separators that only ever divide a page title from site and section names.
 _STRONG_SEPARATORS = ("|", ">", "»")

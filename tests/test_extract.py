@@ -445,6 +445,20 @@ def test_a_date_set_after_the_headline_is_not_part_of_it(line: str, title: str) 
 
 
 @pytest.mark.parametrize(
+    ("header", "title"),
+    [
+        (["How to Build a Raft", "Menu", "Introduction: How to Build a Raft", "By Ann Lee", "March 3, 2024"],
+         "How to Build a Raft"),  # the headline stands alone elsewhere: the label presents a part
+        (["Menu", "Review: The River Road", "By Ann Lee", "March 3, 2024"], "Review: The River Road"),
+        (["The River Road", "Menu", "A long review: The River Road", "By Ann Lee"],
+         "A long review: The River Road"),  # three words before the colon are the headline's own
+    ],
+)
+def test_a_label_before_a_headline_that_stands_alone_elsewhere_is_dropped(header: list[str], title: str) -> None:
+    assert find_title(clean("\n\n".join(header + BODY_LINES))) == title
+
+
+@pytest.mark.parametrize(
     ("first", "line", "value"),
     [
         ("Ann's Notes: Rivers rise after the storm", "Rivers rise after the storm", 1.0),
