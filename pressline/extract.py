@@ -371,11 +371,15 @@ def _without_leading_date(title: str) -> str:
     return rest if word_count(rest) >= 2 else title
 
 
-def _without_trailing_date(title: str) -> str:
-    """`title` without a date set after it as a segment of its own ('Porting a parser / Dec 2025',
+def _without_trailing_stamp(title: str) -> str:
+    """`title` without a stamp after it: a date set as a segment of its own ('Porting a parser / Dec 2025',
     'Preparing a transition - 19 December 2025'): a post list's stamp dumped on the headline's line.
-    A date the headline's words lead into ('Results of 12/19/2025') has no separator before it."""
-    match = _TRAILING_DATE.search(title) if _DIGIT.search(title) else None
+    A date the headline's words lead into ('Results of 12/19/2025') has no separator before it. Also
+    without the source an aggregator names after a linked story's headline, and the count of its
+    comments ('Grads Find Jobs Scarce (latimes.com) 87')."""
+    if not (_DIGIT.search(title) or title.endswith(")")):
+        return title
+    match = _TRAILING_DATE.search(title) or _TRAILING_SOURCE.search(title)
     return title[:match.start()].rstrip() if match and word_count(title[:match.start()]) >= 2 else title
 
 
@@ -383,6 +387,10 @@ def _without_trailing_date(title: str) -> str:
 _TRAILING_DATE = re.compile(
     rf"\s[/|–—·-]\s+(?:{rules_data.fragment('DATE')}|{rules_data.fragment('MONTH')}\s{{1,3}}\d{{4}})\s*$",
     re.IGNORECASE)
+
+
+# A web address's host in parentheses, then maybe a count, to the end of the line.
+_TRAILING_SOURCE = re.compile(r"\s\((?:[\w-]+\.)+[a-z]{2,}\)(?:\s\d+)?$")
 
 
 # After a leading date: white space, then a capitalised word (`(?<!\s)`: tried from the start of a
@@ -469,7 +477,7 @@ class _Header:
     def title_text(self, i: int) -> str:
         """The title line `i` gives: without its site name or a date before or after it, spelled as the page
         <title> spells it."""
-        title = _without_trailing_date(_without_leading_date(self.without_site_name(self.labels[i].text)))
+        title = _without_trailing_stamp(_without_leading_date(self.without_site_name(self.labels[i].text)))
         return _page_title_spelling(self.without_label(title), self.labels[0].text)
 
     def without_label(self, title: str) -> str:

@@ -438,9 +438,12 @@ def test_a_date_glued_before_the_headline_is_not_part_of_it(line: str, title: st
         ("Preparing the river report | 2025-12-19", "Preparing the river report"),
         ("What the river did on 19 December 2025", "What the river did on 19 December 2025"),  # its own words lead in
         ("Report / Dec 2025", "Report / Dec 2025"),  # one word is no headline
+        ("Rivers rise after the storm (valleypost.com) 87", "Rivers rise after the storm"),  # an aggregator's link
+        ("Rivers rise after the storm (news.example.org)", "Rivers rise after the storm"),
+        ("Rivers rise after the storm (and towns brace)", "Rivers rise after the storm (and towns brace)"),
     ],
 )
-def test_a_date_set_after_the_headline_is_not_part_of_it(line: str, title: str) -> None:
+def test_a_stamp_set_after_the_headline_is_not_part_of_it(line: str, title: str) -> None:
     assert find_title(clean("\n\n".join(["Menu", line, *BODY_LINES]))) == title
 
 
