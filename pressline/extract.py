@@ -382,6 +382,28 @@ def _without_leading_date(title: str) -> str:
     return rest if word_count(rest) >= 2 else title
 
 
+def _without_trailing_stamp(title: str) -> str:
+    """`title` without a stamp after it: a date set as a segment of its own ('Porting a parser / Dec 2025',
+    'Preparing a transition - 19 December 2025'): a post list's stamp dumped on the headline's line.
+    A date the headline's words lead into ('Results of 12/19/2025') has no separator before it. Also
+    without the source an aggregator names after a linked story's headline, and the count of its
+    comments ('Grads Find Jobs Scarce (latimes.com) 87')."""
+    if not (_DIGIT.search(title) or title.endswith(")")):
+        return title
+    match = _TRAILING_DATE.search(title) or _TRAILING_SOURCE.search(title)
+    return title[:match.start()].rstrip() if match and word_count(title[:match.start()]) >= 2 else title
+
+
+# A separator, then only a date (or a month and year) to the end of the line.
+_TRAILING_DATE = re.compile(
+    rf"\s[/|–—·-]\s+(?:{rules_data.fragment('DATE')}|{rules_data.fragment('MONTH')}\s{{1,3}}\d{{4}})\s*$",
+    re.IGNORECASE)
+
+
+# A web address's host in parentheses, then maybe a count, to the end of the line.
+_TRAILING_SOURCE = re.compile(r"\s\((?:[\w-]+\.)+[a-z]{2,}\)(?:\s\d+)?$")
+
+
 # After a leading date: white space, then a capitalised word (`(?<!\s)`: tried from the start of a
 # white-space run only, so a search is not quadratic in a long run).
 _DATE_THEN_HEADLINE = re.compile(r"(?<!\s)\s+[A-ZÀ-Þ]")
@@ -464,10 +486,17 @@ class _Header:
         return frozenset(label.text.lower() for label in self.labels)
 
     def title_text(self, i: int) -> str:
-        """The title line `i` gives: without its site name or a leading date, spelled as the page
+        """The title line `i` gives: without its site name or a date before or after it, spelled as the page
         <title> spells it."""
-        title = _without_leading_date(self.without_site_name(self.labels[i].text))
-        return _page_title_spelling(title, self.labels[0].text)
+        title = _without_trailing_stamp(_without_leading_date(self.without_site_name(self.labels[i].text)))
+        return _page_title_spelling(self.without_label(title), self.labels[0].text)
+
+    def without_label(self, title: str) -> str:
+        """`title` without a short label before a colon when the rest stands as a line of its own on the
+        page ('Introduction: How to Make Furniture' beside 'How to Make Furniture'): the page gives the
+        headline alone elsewhere (its h1 or <title>), and the labelled copy presents it as a part or a step."""
+        match = _LABEL_PREFIX.match(title) if ":" in title else None
+        return match.group(1) if match and match.group(1).lower() in self.lines else title
 
     def without_site_name(self, title: str) -> str:
         return strip_site_name(title, self.lines, self.texts) if _SITE_SEPARATOR.search(title) else title
@@ -482,6 +511,8 @@ class _Header:
         return above, self.text_lines[above] if above < len(self.text_lines) else len(self.labels)
 
 
+# A label of one or two words and a colon before the rest of a line ('PROJECT: ...', 'Chapter one: ...').
+_LABEL_PREFIX = re.compile(r"^[\w'’-]+(?: [\w'’-]+)?:\s+(\S.*)$")
 _SITE_SEPARATOR = re.compile(r"(\s(?:\||-|–|—|·|•|::|»|>)\s|\s_)")
 # Separators that only ever divide a page title from site and section names.
 _STRONG_SEPARATORS = ("|", ">", "»")
@@ -504,7 +535,10 @@ def strip_site_name(title: str, lines: frozenset[str], texts: tuple[str, ...] = 
             words = word_count(segment)
             named_elsewhere = separator.strip() in _STRONG_SEPARATORS or segment.lower() in lines \
                 or edge and _named_in(segment, parts[0].strip(), texts)
-            if words < longest and words <= SITE_NAME_WORDS and named_elsewhere:
+            # of two segments as long beside a bar, the last is the site's or a tagline ('Website Design
+            # Portfolio | Thrive Internet Marketing'): a page <title> puts its own words first
+            tied = edge and len(parts) == 3 and words == word_count(parts[0]) and separator.strip() in _STRONG_SEPARATORS
+            if (words < longest or tied) and words <= SITE_NAME_WORDS and named_elsewhere:
                 parts = parts[:-2] if edge else parts[2:]
                 break
         else:

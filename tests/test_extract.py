@@ -306,6 +306,9 @@ def test_made_up_dumps_in_the_seed_styles_give_gold_fields(seed: int) -> None:
         ("Rivers rise – and towns brace for more", set(), "Rivers rise – and towns brace for more"),
         ("Storm: what we know", set(), "Storm: what we know"),
         ("Valley Post > News > 2024 > Rivers rise after storm", set(), "Rivers rise after storm"),
+        ("River Flood Guide | Valley Water Board", set(), "River Flood Guide"),  # as long: the last is the site's
+        ("Valley Post | Rivers Rise Tonight", set(), "Rivers Rise Tonight"),  # a shorter first segment still goes
+        ("River Flood Guide - Valley Water Board", set(), "River Flood Guide - Valley Water Board"),  # no bar
     ],
 )
 def test_strip_site_name(line: str, others: set[str], title: str) -> None:
@@ -443,6 +446,37 @@ def test_the_title_is_spelled_as_the_page_title_when_only_its_quotes_differ(head
 )
 def test_a_date_glued_before_the_headline_is_not_part_of_it(line: str, title: str) -> None:
     assert find_title(clean("\n\n".join(["Menu", line, *BODY_LINES]))) == title
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Preparing the river report / Dec 2025", "Preparing the river report"),  # a post list's stamp after it
+        ("Preparing the river report - 19 December 2025", "Preparing the river report"),
+        ("Preparing the river report | 2025-12-19", "Preparing the river report"),
+        ("What the river did on 19 December 2025", "What the river did on 19 December 2025"),  # its own words lead in
+        ("Report / Dec 2025", "Report / Dec 2025"),  # one word is no headline
+        ("Rivers rise after the storm (valleypost.com) 87", "Rivers rise after the storm"),  # an aggregator's link
+        ("Rivers rise after the storm (news.example.org)", "Rivers rise after the storm"),
+        ("Rivers rise after the storm (and towns brace)", "Rivers rise after the storm (and towns brace)"),
+    ],
+)
+def test_a_stamp_set_after_the_headline_is_not_part_of_it(line: str, title: str) -> None:
+    assert find_title(clean("\n\n".join(["Menu", line, *BODY_LINES]))) == title
+
+
+@pytest.mark.parametrize(
+    ("header", "title"),
+    [
+        (["How to Build a Raft", "Menu", "Introduction: How to Build a Raft", "By Ann Lee", "March 3, 2024"],
+         "How to Build a Raft"),  # the headline stands alone elsewhere: the label presents a part
+        (["Menu", "Review: The River Road", "By Ann Lee", "March 3, 2024"], "Review: The River Road"),
+        (["The River Road", "Menu", "A long review: The River Road", "By Ann Lee"],
+         "A long review: The River Road"),  # three words before the colon are the headline's own
+    ],
+)
+def test_a_label_before_a_headline_that_stands_alone_elsewhere_is_dropped(header: list[str], title: str) -> None:
+    assert find_title(clean("\n\n".join(header + BODY_LINES))) == title
 
 
 @pytest.mark.parametrize(
