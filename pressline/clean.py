@@ -75,6 +75,9 @@ TEMPLATE_WORDS = 8
 # the first of them when the lines before it keep this many body words (an article before it).
 THREAD_ACTIONS = 2
 THREAD_BODY_WORDS = 100
+# A related-stories heading ends the article when the body words kept after it are at most this
+# share of those before it (and those before are `THREAD_BODY_WORDS` or more): teasers follow it.
+RELATED_TAIL_SHARE = 0.5
 # Characters a bullet before an action button may take ('* ', ' - ').
 THREAD_BULLET_CHARS = 4
 # Documents analysed together: enough to vectorise over, few enough for the caches.
@@ -820,8 +823,32 @@ def label_batch(batch: AnalysedBatch, probabilities: np.ndarray, decoding: Decod
     """Final labels: the model's body decision where the rules leave room for one, with a reason."""
     keep, in_main, smoothed = decode(probabilities, batch.lines.words, batch.layer.body, batch.offsets, decoding)
     thread = comment_threads(batch, keep)
+    tail = related_tails(batch, keep & ~thread) & ~thread
     own_list = in_main & (smoothed >= LIST_KEEP_ABOVE) & ~batch.layer.matched
-    return batch.documents(_final_reasons(batch, keep & ~template_lines(batch) & ~thread, in_main, thread, own_list))
+    cut = keep & ~template_lines(batch) & ~thread & ~tail
+    return batch.documents(_final_reasons(batch, cut, in_main, thread, own_list, tail))
+
+
+def related_tails(batch: AnalysedBatch, keep: np.ndarray) -> np.ndarray:
+    """From a related-stories heading on ('Around the web', 'Latest news'), in a document that keeps
+    `THREAD_BODY_WORDS` body words before it and at most `RELATED_TAIL_SHARE` as many after it: the
+    teasers under such a heading are short prose the model keeps after the story."""
+    tail = np.zeros(len(keep), bool)
+    headings = [i for i, rule in enumerate(batch.line_rules) if rule == "related_links"]
+    if not headings:
+        return tail
+    bounds = batch.offsets
+    documents = np.searchsorted(bounds, headings, side="right") - 1
+    kept_words = np.cumsum(np.where(keep, batch.lines.words, 0))
+    for heading, document in zip(headings, documents.tolist()):
+        low, high = int(bounds[document]), int(bounds[document + 1])
+        if tail[heading]:
+            continue
+        before = kept_words[heading] - (kept_words[low - 1] if low else 0)
+        after = kept_words[high - 1] - kept_words[heading]
+        if before >= THREAD_BODY_WORDS and after <= RELATED_TAIL_SHARE * before:
+            tail[heading:high] = True
+    return tail
 
 
 def comment_threads(batch: AnalysedBatch, keep: np.ndarray) -> np.ndarray:
@@ -887,10 +914,10 @@ def _cue_columns() -> list[int]:
 
 
 def _final_reasons(batch: AnalysedBatch, keep: np.ndarray, in_main: np.ndarray, thread: np.ndarray,
-                   own_list: np.ndarray) -> list[str]:
+                   own_list: np.ndarray, tail: np.ndarray) -> list[str]:
     """Rule matches stay removed with their rule; other lines follow the model, and a line the
     model drops that the rules would keep is removed with the signal that decided it (a line of
-    a comment thread, `thread`, as one). A headline-list line the rules found after the body is
+    a comment thread, `thread`, as one; of a related-stories tail, `tail`, as `related_links`). A headline-list line the rules found after the body is
     decided, unless the model is sure it is body (`own_list`)."""
     layer = batch.layer
     decided = layer.matched | np.fromiter(map(RULE_DECIDED.__contains__, layer.labels), bool, len(layer.labels))
@@ -898,9 +925,10 @@ def _final_reasons(batch: AnalysedBatch, keep: np.ndarray, in_main: np.ndarray, 
     decided &= ~(related & own_list)
     dropped = np.flatnonzero(~decided & ~keep & layer.body)
     model_reason = np.select(
-        [thread[dropped], batch.elsewhere[dropped] >= SITE_TEMPLATE_DOCUMENTS,
+        [thread[dropped], tail[dropped], batch.elsewhere[dropped] >= SITE_TEMPLATE_DOCUMENTS,
          batch.features[dropped][:, _cue_columns()].any(axis=1), ~in_main[dropped]],
-        ["comment_thread", "site_template", "comment_thread", "outside_main_block"], "low_text_density")
+        ["comment_thread", "related_links", "site_template", "comment_thread", "outside_main_block"],
+        "low_text_density")
     final = list(layer.labels)
     for i in np.flatnonzero(~decided & keep).tolist():
         final[i] = BODY

@@ -74,6 +74,10 @@ def test_seed_removed_lines_carry_gold_reasons(gold: dict) -> None:
         ("Lire aussi :", "related_links"),
         ("Mehr zum Thema Datenschutz", "related_links"),
         ("Читайте также", "related_links"),
+        ("Around the Web", "related_links"),
+        ("Latest News:", "related_links"),
+        ("【関連記事】", "related_links"),
+        ("What's new", "related_links"),
         ("Teilen Drucken", "share_widget"),
         ("Partager Imprimer", "share_widget"),
     ],
@@ -539,3 +543,22 @@ def test_rules_see_the_same_lines_however_many_openings_are_remembered(monkeypat
         assert clean._match_rules(table, rules) == [match_rule(line, count, rules)
                                                    for line, count in zip(table.texts, words)]
     assert len(rules.openings.texts) <= 9  # one page's openings at most: older ones were forgotten
+
+
+def test_a_related_heading_after_the_story_ends_it_when_less_follows() -> None:
+    import numpy as np
+
+    from pressline.clean import analyse_batch, related_tails
+
+    story = [f"Paragraph {k} of the harbour report says the new quay opened on time and under budget, "
+             f"and that the ferries now dock there every hour of the day, the council said." for k in range(6)]
+    teasers = ["Around the web", "Ten ferries you must see before you retire, a list.",
+               "Why this town's bakers start at three in the morning, every day."]
+    text = "\n\n".join(["Harbour quay opens", *story, *teasers])
+    batch = analyse_batch([text])
+    keep = np.ones(len(batch.lines), bool)
+    tail = related_tails(batch, keep)
+    heading = batch.lines.texts.index("Around the web")
+    assert tail[heading:].all() and not tail[:heading].any()
+    short = analyse_batch(["\n\n".join(["Harbour quay opens", story[0], *teasers, *story[1:]])])
+    assert not related_tails(short, np.ones(len(short.lines), bool)).any()
