@@ -558,12 +558,14 @@ def _completed_in_window(calls: list[Callable[[], PrefectFuture]]) -> Iterator[t
         futures[index] = calls[index]()
         futures[index].add_done_callback(lambda _future: finished.put(index))
 
-    for index in range(min(window, len(calls))):
+    next_call = min(window, len(calls))
+    for index in range(next_call):
         submit(index)
-    for submitted in range(len(futures), len(calls) + len(futures)):
+    for _ in calls:
         index = finished.get()
-        if submitted < len(calls):
-            submit(submitted)
+        if next_call < len(calls):
+            submit(next_call)
+            next_call += 1
         future = futures.pop(index)
         future.wait()
         yield index, future
