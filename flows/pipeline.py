@@ -306,11 +306,11 @@ def _worker() -> str:
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
-def dedup_task(staging: load.RunStaging, warehouse: Path, reloaded_paths: set[str],
+def dedup_task(staging: load.RunStaging, warehouse: Path, reloaded_paths: pa.Array,
                full_refresh: bool) -> dict[str, str | None]:
     """Cluster this run's articles with each other and with the published ones."""
     existing = (schema.SIGNATURES.empty_table() if full_refresh
-                else load.signatures_before(warehouse, reloaded_paths, set()))
+                else load.signatures_before(warehouse, reloaded_paths))
     return dedup.resolve(existing, staging.staged("signatures"))
 
 
@@ -444,7 +444,7 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
         suite = expectations_dir / "articles.json"
         _process(sources, fingerprints, staging, suite, batch_size, started_at, options, outcome)
         with flow_stages.timing("dedup"):
-            duplicates = dedup_task(staging, warehouse, set(fingerprints), full_refresh)
+            duplicates = dedup_task(staging, warehouse, pa.array(list(fingerprints), pa.string()), full_refresh)
         outcome.duplicates = sum(1 for kept in duplicates.values() if kept is not None)
         with flow_stages.timing("validate"):
             outcome.batch_failures = BatchValidator(expectations_dir).failed(outcome.report.metrics(), run_name=run_id)

@@ -21,6 +21,7 @@ import zlib
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pressline import schema
 
@@ -155,83 +156,90 @@ def _candidate_pairs(keys: np.ndarray, is_new: np.ndarray) -> np.ndarray:
 
 
 def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
-    """duplicate_of for every article whose value is new or changes; other articles are left alone.
+    """duplicate_of for the members of every cluster that is decided again, and for every article whose
+    value changes; an article left out keeps what it has (a new one: null, as staged).
 
     `existing` are the warehouse's signatures (without the doc_ids this run replaces), with
     their current duplicate_of; `new` are this run's. Re-decided are the clusters that gain a
     new member and those whose kept article is not in `existing` any more (this run replaces
     it, perhaps with a body that is no copy now): their other members are searched again, as
-    new ones are. Memory: the signature array (512 bytes an article) and its band keys.
+    new ones are. Articles are rows here, not Python objects: memory is the signature array
+    (512 bytes an article), its band keys and the columns as Arrow arrays; Python objects are
+    made only for the members of clusters.
     """
     both = pa.concat_tables([existing.select(schema.SIGNATURES.names), new.select(schema.SIGNATURES.names)])
-    doc_ids = both.column("doc_id").to_pylist()
-    is_new = np.zeros(len(doc_ids), dtype=bool)
-    is_new[existing.num_rows:] = True
-    signatures = _signature_matrix(both)
+    size, old = both.num_rows, existing.num_rows
+    is_new = np.zeros(size, dtype=bool)
+    is_new[old:] = True
     clusters = _Clusters()
-    old_ids = set(doc_ids[:existing.num_rows])
-    orphans = set()
-    for index, kept in enumerate(existing.column("duplicate_of").to_pylist()):
-        if kept in old_ids:
-            clusters.union(doc_ids[index], kept)
-        elif kept is not None:
-            orphans.add(doc_ids[index])
-            is_new[index] = True
-    fresh = doc_ids[existing.num_rows:]
-    for doc_id in fresh:
-        clusters.add(doc_id)
-    for doc_id in orphans:
-        clusters.add(doc_id)
-    first_with_hash: dict[str, int] = {}
-    for index, digest in enumerate(both.column("body_hash").to_pylist()):
-        twin = first_with_hash.setdefault(digest, index)
-        if twin != index and (is_new[index] or is_new[twin]):
-            clusters.union(doc_ids[index], doc_ids[twin])
+    flags = existing.column("duplicate_of").combine_chunks()
+    kept = pc.index_in(flags, value_set=both.column("doc_id").slice(0, old).combine_chunks())
+    kept_found = kept.is_valid().to_numpy(zero_copy_only=False)
+    kept_row = kept.fill_null(0).to_numpy(zero_copy_only=False)
+    for row in np.flatnonzero(kept_found):
+        clusters.union(int(row), int(kept_row[row]))
+    orphans = np.flatnonzero(flags.is_valid().to_numpy(zero_copy_only=False) & ~kept_found)
+    is_new[orphans] = True
+    codes = pc.dictionary_encode(both.column("body_hash").combine_chunks()).indices.to_numpy(zero_copy_only=False)
+    distinct, first = np.unique(codes, return_index=True)
+    twin = np.empty(len(distinct), dtype=np.int64)
+    twin[distinct] = first
+    twin = twin[codes]
+    for row in np.flatnonzero((twin != np.arange(size)) & (is_new | is_new[twin])):
+        clusters.union(int(row), int(twin[row]))
+    signatures = _signature_matrix(both)
     pairs = _candidate_pairs(_band_keys(signatures), is_new)
     if len(pairs):
         shared = np.count_nonzero(signatures[pairs[:, 0]] == signatures[pairs[:, 1]], axis=1)
         for left, right in pairs[shared >= THRESHOLD * NUM_PERM]:
-            clusters.union(doc_ids[left], doc_ids[right])
-    published = both.column("published_date").to_pylist()
-    order = {doc_id: order_key(day, doc_id) for doc_id, day in zip(doc_ids, published)}
-    previous = dict(zip(doc_ids, both.column("duplicate_of").to_pylist()))
-    fresh_ids = set(fresh)
+            clusters.union(int(left), int(right))
+    return _decisions(both, old, clusters.groups_with_any(is_new), orphans)
+
+
+def _decisions(both: pa.Table, old: int, groups: list[list[int]], orphans: np.ndarray) -> dict[str, str | None]:
+    """The kept article of each group (see `order_key`) and what its members' duplicate_of become (every
+    new member's, and each published one's that changes); an orphan left alone is no copy of anything now.
+    Rows from `old` on are the run's."""
+    grouped = {row for group in groups for row in group}
+    alone = [int(row) for row in orphans if row not in grouped]
+    rows = sorted(grouped.union(alone))
+    picked = both.select(["doc_id", "published_date", "duplicate_of"]).take(pa.array(rows, pa.int64())).to_pylist()
+    record = dict(zip(rows, picked))
     decided: dict[str, str | None] = {}
-    for members in clusters.groups_containing(fresh_ids | orphans):
-        kept = min(members, key=order.__getitem__)
-        for doc_id in members:
-            wanted = None if doc_id == kept else kept
-            if doc_id in fresh_ids or wanted != previous[doc_id]:
-                decided[doc_id] = wanted
+    for group in groups:
+        kept = min(group, key=lambda row: order_key(record[row]["published_date"], record[row]["doc_id"]))
+        for row in group:
+            wanted = None if row == kept else record[kept]["doc_id"]
+            if record[row]["duplicate_of"] != wanted or row >= old:
+                decided[record[row]["doc_id"]] = wanted
+    for row in alone:
+        decided[record[row]["doc_id"]] = None
     return decided
 
 
 class _Clusters:
-    """Union-find over doc_ids."""
+    """Union-find over row numbers; only rows that were joined to another are held."""
 
     def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
+        self.parent: dict[int, int] = {}
 
-    def add(self, item: str) -> None:
-        self.parent.setdefault(item, item)
-
-    def find(self, item: str) -> str:
-        self.add(item)
+    def find(self, item: int) -> int:
         root = item
-        while self.parent[root] != root:
+        while self.parent.get(root, root) != root:
             root = self.parent[root]
-        while self.parent[item] != root:
+        while self.parent.get(item, item) != root:
             self.parent[item], item = root, self.parent[item]
         return root
 
-    def union(self, left: str, right: str) -> None:
-        self.parent[self.find(left)] = self.find(right)
+    def union(self, left: int, right: int) -> None:
+        left, right = self.find(left), self.find(right)
+        if left != right:
+            self.parent[left] = right
+            self.parent.setdefault(right, right)
 
-    def groups_containing(self, items: set[str]) -> list[list[str]]:
-        roots = {self.find(item) for item in items}
-        groups: dict[str, list[str]] = {}
+    def groups_with_any(self, marked: np.ndarray) -> list[list[int]]:
+        """The clusters of more than one row holding a marked row, each sorted."""
+        groups: dict[int, list[int]] = {}
         for item in list(self.parent):
-            root = self.find(item)
-            if root in roots:
-                groups.setdefault(root, []).append(item)
-        return [sorted(group) for group in groups.values()]
+            groups.setdefault(self.find(item), []).append(item)
+        return [sorted(group) for group in groups.values() if marked[group].any()]

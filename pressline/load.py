@@ -319,13 +319,13 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
     previous = None if full_refresh else current
     snapshot = staging.directory / "snapshot"
     replaced_paths = _staged_values(staging, "source_path")
-    replaced_ids = _staged_values(staging, "doc_id") | doc_ids_of(previous, replaced_paths)
+    replaced_ids = _distinct([_staged_values(staging, "doc_id"), doc_ids_of(previous, replaced_paths)])
     written = linked = 0
     rows = {}
     for name in schema.TABLES:
         key, dropped = ("doc_id", replaced_ids) if name in schema.KEYED_BY_DOC_ID else ("source_path", replaced_paths)
         if name not in schema.DOCUMENT_TABLES:
-            dropped = set()
+            dropped = pa.array([], pa.string())
         patch = (duplicates or {}) if name in schema.DEDUPLICATED_TABLES else {}
         new_files = staging.files(name)
         base = current if name == "runs" else previous  # the run history survives a full refresh
@@ -364,40 +364,41 @@ def publish(staging: RunStaging, warehouse: Path, *, full_refresh: bool = False,
     return PublishResult(staging.run_id, rows, written, linked)
 
 
-def signatures_before(warehouse: Path, replaced_paths: set[str], replaced_ids: set[str]) -> pa.Table:
-    """Published signatures, less those of the documents this run re-loads."""
+def signatures_before(warehouse: Path, replaced_paths: pa.Array) -> pa.Table:
+    """Published signatures, less those of the documents this run re-loads (from `replaced_paths`)."""
     current = current_snapshot(warehouse)
     if current is None or not _data_files(current / "signatures"):
         return schema.SIGNATURES.empty_table()
     table = schema.conform(ds.dataset(current / "signatures", format="parquet").to_table(), "signatures")
-    gone = pa.array(sorted(replaced_ids | doc_ids_of(current, replaced_paths)), pa.string())
+    gone = doc_ids_of(current, replaced_paths)
     return table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=gone)))
 
 
-def _staged_values(staging: RunStaging, column: str) -> set[str]:
-    """The distinct values of a column over the staged document tables, one file at a time: the
-    removed_lines table holds a row per removed line (4.8 million at 100,000 dumps), and turning
-    its doc_ids into Python strings all at once took most of a gigabyte."""
-    values: set[str] = set()
-    for name in schema.DOCUMENT_TABLES:
-        if column in schema.TABLES[name].names:
-            for path in staging.files(name):
-                values.update(pc.unique(pq.read_table(path, columns=[column]).column(column)).to_pylist())
-    return values
+def _staged_values(staging: RunStaging, column: str) -> pa.Array:
+    """The distinct values of a column over the staged document tables, read one file at a time and
+    kept as Arrow strings: the removed_lines table holds a row per removed line (4.8 million at 100,000
+    dumps), and a Python set of a run's doc_ids grew the publishing process by a megabyte per
+    thousand documents."""
+    return _distinct([pc.unique(pq.read_table(path, columns=[column]).column(column).combine_chunks())
+                      for name in schema.DOCUMENT_TABLES if column in schema.TABLES[name].names
+                      for path in staging.files(name)])
 
 
-def doc_ids_of(previous: Path | None, source_paths: set[str]) -> set[str]:
+def _distinct(arrays: list[pa.Array]) -> pa.Array:
+    return pc.unique(pa.concat_arrays([pa.array([], pa.string()), *(array.cast(pa.string()) for array in arrays)]))
+
+
+def doc_ids_of(previous: Path | None, source_paths: pa.Array) -> pa.Array:
     """doc_ids a snapshot holds for the given input files (a re-loaded file may now yield fewer records)."""
-    if previous is None or not source_paths:
-        return set()
-    wanted = pa.array(sorted(source_paths), pa.string())
-    found: set[str] = set()
+    if previous is None or not len(source_paths):
+        return pa.array([], pa.string())
+    found = []
     for name in ("articles", "quarantine", "rejected"):
         for path in _data_files(previous / name):
             table = pq.read_table(path, columns=["doc_id", "source_path"])
-            found.update(table.filter(pc.is_in(table.column("source_path"), value_set=wanted))
-                         .column("doc_id").to_pylist())
-    return found
+            found.append(table.filter(pc.is_in(table.column("source_path"), value_set=source_paths))
+                         .column("doc_id").combine_chunks())
+    return _distinct(found)
 
 
 def _partitions_of(name: str, files: list[Path]) -> set[str]:
@@ -440,32 +441,30 @@ def _holds_any(path: Path, column: str, values: pa.Array) -> bool:
                                                value_set=values)).as_py()
 
 
-def _plan_partitions(name: str, base: Path | None, touched: set[str], key: str, dropped: set[str],
+def _plan_partitions(name: str, base: Path | None, touched: set[str], key: str, dropped: pa.Array,
                      patch: dict[str, str | None]) -> tuple[list[Path], list[Path]]:
     """Which published files of a table are rewritten into the next snapshot, and which are linked.
 
     A file is rewritten when it holds rows the run replaces or re-flags, was written by an
     older schema, or is small and in a partition the run adds rows to (compaction).
     """
-    dropped_array = pa.array(sorted(dropped), pa.string())
     patched_array = pa.array(sorted(patch), pa.string())
     rewrite, link = [], []
     for partition, files in (_files_by_partition(base / name) if base else {}).items():
         for path in files:
             current = schema.file_version(pq.read_schema(path)) == schema.SCHEMA_VERSION
-            changed = _holds_any(path, key, dropped_array) or _holds_any(path, "doc_id", patched_array)
+            changed = _holds_any(path, key, dropped) or _holds_any(path, "doc_id", patched_array)
             small = path.stat().st_size < COMPACT_BELOW_BYTES
             (rewrite if changed or not current or (partition in touched and small) else link).append(path)
     return rewrite, link
 
 
 def _rows_to_write(name: str, staging: RunStaging, rewrite: list[Path], new_files: list[Path], key: str,
-                   dropped: set[str], patch: dict[str, str | None]) -> Iterator[pa.Table]:
+                   dropped: pa.Array, patch: dict[str, str | None]) -> Iterator[pa.Table]:
     """The rows of the next snapshot that are not linked: kept rows of rewritten files, then the run's."""
-    dropped_array = pa.array(sorted(dropped), pa.string())
     for path in rewrite:
         table = _apply_duplicates(schema.conform(pq.read_table(path, partitioning=None), name), patch)
-        yield table.filter(pc.invert(pc.is_in(table.column(key), value_set=dropped_array))) if dropped else table
+        yield table.filter(pc.invert(pc.is_in(table.column(key), value_set=dropped))) if len(dropped) else table
     for path in new_files:
         yield _apply_duplicates(staging.read(path, name), patch)
 

@@ -469,7 +469,7 @@ def test_a_warehouse_written_by_schema_v2_is_migrated_to_the_current_version(tmp
                                schema=schema.ARTICLES)
     staging.write_batch("articles", 0, new)
     staging.write_batch("signatures", 0, dedup.signatures_table(new))
-    decided = dedup.resolve(load.signatures_before(warehouse, {"a-new.txt"}, set()), staging.staged("signatures"))
+    decided = dedup.resolve(load.signatures_before(warehouse, pa.array(["a-new.txt"])), staging.staged("signatures"))
     load.publish(staging, warehouse, duplicates=decided)
 
     current = load.current_snapshot(warehouse)

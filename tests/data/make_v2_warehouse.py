@@ -85,7 +85,7 @@ def publish_run(root: Path, warehouse: Path, run_id: str, tables: dict[str, list
         from pressline import dedup
 
         staging.write_batch("signatures", 0, dedup.signatures_table(staging.staged("articles")))
-        decided = dedup.resolve(load.signatures_before(warehouse, set(paths), set()), staging.staged("signatures"))
+        decided = dedup.resolve(load.signatures_before(warehouse, pa.array(sorted(paths), pa.string())), staging.staged("signatures"))
         options["duplicates"] = decided
         counts["duplicates"] = sum(1 for kept in decided.values() if kept is not None)
     staging.write_batch("runs", 0, pa.Table.from_pylist([{
