@@ -209,6 +209,7 @@ class AuthorRules:
     box_line: re.Pattern[str]
     box_openings: frozenset[str]
     bio_openings: tuple[str, ...]
+    bio_lines: re.Pattern[str]  # a line of the joined page opening with one of bio_openings
     name_joiners: frozenset[str]
     box_prefixes: frozenset[str]
     group_credit: re.Pattern[str]
@@ -252,6 +253,7 @@ def author_rules() -> AuthorRules:
         frozenset("-–—*•·+▪►o0123456789") | {word[0] for word in config["box_labels"] + config["box_prefixes"]}
         | {word[0].upper() for word in config["box_labels"] + config["box_prefixes"]},
         tuple(config["bio_openings"]),
+        re.compile(rf"^(?:{_words_pattern(config['bio_openings'])})", re.MULTILINE),
         frozenset(config["name_joiners"]),
         frozenset(config["box_prefixes"]),
         re.compile(rf"^(?:{_words_pattern(config['group_credit_openings'])})\s", re.IGNORECASE),
@@ -270,6 +272,7 @@ class DateRules:
     stamp_line_chars: int
     comment_reasons: frozenset[str]
     comment_cue: re.Pattern[str]
+    comment_mark: str  # a character every comment cue holds ("": none known): a line without it is no cue
     update_label: re.Pattern[str]
     publication_label: re.Pattern[str]
     publication_words: tuple[str, ...]
@@ -285,13 +288,23 @@ def _label_pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{_words_pattern(words)})\W*(?:(?:on|at)\W*)?(?:the\s+)?$", re.IGNORECASE)
 
 
+def _caseless_literal(pattern: re.Pattern[str]) -> str:
+    """A character that every match of `pattern` holds and no case folding changes (a colon, a digit),
+    read from the parsed pattern's own sequence; "" when it shows none."""
+    for op, value in _parser.parse(pattern.pattern, pattern.flags):
+        if op is sre.LITERAL and chr(value).lower() == chr(value) == chr(value).upper():
+            return chr(value)
+    return ""
+
+
 @cache
 def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
                      config["earliest_year"], config["take_lone_update"], config["stamp_line_reach"],
                      config["stamp_line_chars"], frozenset(config["comment_reasons"]),
-                     re.compile(config["comment_cue"], re.IGNORECASE), _label_pattern(config["update_labels"]),
+                     re.compile(config["comment_cue"], re.IGNORECASE),
+                     _caseless_literal(re.compile(config["comment_cue"], re.IGNORECASE)), _label_pattern(config["update_labels"]),
                      _label_pattern(config["publication_labels"]),
                      tuple(word.lower() for word in config["publication_labels"]),
                      frozenset(config["not_page_reasons"]), frozenset(config["prompt_reasons"]),
@@ -505,8 +518,7 @@ class _Header:
         self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
         self.text_lines = [i for i in range(start, high)
                            if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
-        self.body_words = {word.lower() for label in labels[start:start + 3]
-                           for word in _TITLE_WORD.findall(label.text)}
+        self.body_words = set(map(str.lower, _TITLE_WORD.findall("\n".join(label.text for label in labels[start:start + 3]))))
         self.page_title = _plain_typography(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)
@@ -620,8 +632,18 @@ def _title_echoes(labels: list[LineLabel]) -> frozenset[str]:
     """Lower-cased headlines echoed as a list item without its mark or as the last step of a
     breadcrumb trail (plain repeats say nothing: menus repeat too). Two passes over the joined
     page instead of a loop over its lines."""
-    page = "\n".join(label.text for label in labels).lower()
+    page = _page(labels).lower()
     return frozenset(_LIST_ITEM_TEXT.findall(page)) | frozenset(_CRUMB_TAIL.findall(page))
+
+
+def _page(labels: list[LineLabel]) -> str:
+    """The lines joined: a pattern searched once over a page costs less than once per line."""
+    return "\n".join([label.text for label in labels])
+
+
+def _line_starts(labels: list[LineLabel]) -> list[int]:
+    """Offset in `_page` of each line's start, and past its end."""
+    return list(accumulate([len(label.text) + 1 for label in labels], initial=0))
 
 
 def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
@@ -933,11 +955,10 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
     put it under the text; the bio is what says the name is the writer's, not a heading's
     ('Apache Spark' over 'Apache Spark is ...') or a quoted source's. Only lines with a bio-shaped
     line under them are looked at (few lines are), found in the joined page or by their first-person opening."""
-    page = "\n".join(label.text for label in labels)
-    starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
-    first_person = author_rules().bio_openings
-    bios = [bisect_right(starts, match.start()) - 1 for match in _BIO_LINE.finditer(page)]
-    bios += [j for j, label in enumerate(labels) if label.text.startswith(first_person)]
+    page = _page(labels)
+    starts = _line_starts(labels)
+    bios = [bisect_right(starts, match.start()) - 1
+            for pattern in (_BIO_LINE, author_rules().bio_lines) for match in pattern.finditer(page)]
     for i in sorted({i for j in bios for i in range(max(0, j - BIO_REACH), j)}):
         label = labels[i]
         about = _ABOUT.match(label.text)
@@ -1210,7 +1231,7 @@ def _page_byline(labels: list[LineLabel]) -> list[str]:
     says what the name is. A lone word there must be a known given name ('By Petra'): far from the
     title, 'By Modality' and 'By Industry' are a menu's, 'Author' over 'CP' an avatar's initials."""
     bylines = [i for i, label in enumerate(labels) if label.reason == "byline"]
-    page = "\n".join(label.text for label in labels)
+    page = _page(labels)
     cues = (match.end() for match in author_rules().line_prefix.finditer(page))
     for i in _page_lines(labels, page, cues, 0, bylines):
         if word_count(labels[i].text) <= MAX_BYLINE_WORDS:
@@ -1229,7 +1250,7 @@ def _page_lines(labels: list[LineLabel], page: str, cue_ends: Iterable[int], bel
     (`prompt_reasons`: 'Comments', '12 comments') is a widget in the header as often as a comment
     section's head: a line the cleaner took for a byline under it is the page's. Cues are found in
     the joined page, not line by line: few lines have one."""
-    starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
+    starts = _line_starts(labels)
     skip = date_rules().not_page_reasons
     found = set(also or ())
     for end in cue_ends:
@@ -1355,7 +1376,7 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     if _undated(text) != text:
         return _names_beside_stamp(text)
     dated = [j for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)) if _is_dated(labels, j)]
-    if _longest_name_segment(text) > MAX_BARE_NAME_WORDS or not (dated or alone_ok and _is_role(labels, i + 1)):
+    if not (dated or alone_ok and _is_role(labels, i + 1)) or _longest_name_segment(text) > MAX_BARE_NAME_WORDS:
         return []
     names = _line_names(text)
     if names and _edits(labels, i, names[0]):
@@ -1640,7 +1661,7 @@ def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: Date
     anchor = title_index + 1 if title_index is not None else (main_text_start(labels) if start is None else start)
     for i in range(anchor + rules.lines_after, min(len(labels), anchor + rules.stamp_line_reach)):
         text = labels[i].text
-        if labels[i].reason in rules.comment_reasons or rules.comment_cue.search(text):
+        if labels[i].reason in rules.comment_reasons or rules.comment_mark in text and rules.comment_cue.search(text):
             return None
         match = _DATE.search(text)
         if not match:
@@ -1754,7 +1775,7 @@ def _labelled_publication(labels: list[LineLabel], stamps: _StampParser, rules: 
     """A stamp labelled as the publication ('Published August 13, 2025', 'Posted on ...') anywhere
     on the page (`_page_lines`): blogs put it under the text, and the label says what the date is,
     where an unlabelled date far from the title could be anyone's."""
-    page = "\n".join(label.text for label in labels)
+    page = _page(labels)
     for i in _page_lines(labels, page, _word_ends(page.lower(), rules.publication_words), 1):
         label = labels[i]
         if not _DIGIT.search(label.text):

@@ -14,6 +14,7 @@ from pressline.extract import (
     YearAnchored,
     _DATE,
     _DATE_PATTERN,
+    _caseless_literal,
     _title_score,
     date_rules,
     extract,
@@ -960,3 +961,9 @@ def test_year_anchored_refuses_a_pattern_whose_matches_may_hold_no_year() -> Non
     with pytest.raises(ValueError):
         YearAnchored(re.compile(r"\d{4}.*"))
     assert YearAnchored(re.compile(r"(?:on\s)?\d{4}|\d{1,2}\.\d{4}")).width == 7
+
+
+def test_caseless_literal_is_one_every_match_holds() -> None:
+    assert _caseless_literal(re.compile(r"(?:says|wrote)\s{0,3}:\s*$", re.IGNORECASE)) == ":"
+    assert _caseless_literal(re.compile(r"said|wrote:")) == ""  # only one branch holds the colon
+    assert _caseless_literal(re.compile(r"ann\s", re.IGNORECASE)) == ""  # letters fold
