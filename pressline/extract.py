@@ -1636,7 +1636,7 @@ def find_stamps(cleaned: CleanedDocument, publisher: str | None, title_index: in
     updates_are_publication = updates_are_published(publisher)
     published = update = None
     for i in _header_order(labels, title_index, rules, start):
-        if not _DIGIT.search(labels[i].text) or _dated_sentence(labels[i].text):
+        if not _DIGIT.search(labels[i].text) or _dated_sentence(labels[i].text, cleaned.words[i]):
             continue
         previous = labels[i - 1].text if i else ""
         for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
@@ -1680,11 +1680,12 @@ def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: Date
 
 
 @lru_cache(maxsize=LINE_MEMO)
-def _dated_sentence(text: str) -> bool:
-    """Whether the line is a sentence of the text telling of a date ('The offer is valid until
-    December 3, 2025.'), not a stamp: running text whose words before its first date name no
-    writer ('By Ann Lee on Dec. 19, 2025', 'Dec. 19, 2025 · Ann Lee on behalf of ...' are stamps)."""
-    if not is_running_text(text):
+def _dated_sentence(text: str, words: int) -> bool:
+    """Whether the line (of `words` words, as the cleaner counted them) is a sentence of the text telling of
+    a date ('The offer is valid until December 3, 2025.'), not a stamp: running text whose words before its
+    first date name no writer ('By Ann Lee on Dec. 19, 2025', 'Dec. 19, 2025 · Ann Lee on behalf of ...'
+    are stamps)."""
+    if not is_running_text(text, words):
         return False
     first = _DATE.search(text)
     if first is None:
