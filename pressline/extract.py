@@ -200,6 +200,8 @@ class AuthorRules:
     not_writer: re.Pattern[str]
     names_end: re.Pattern[str]
     role: re.Pattern[str]
+    # the role words lower-cased, none holding another (None: a word is not ASCII): `_find_role`'s cheap test
+    role_cues: tuple[str, ...] | None
     not_people: frozenset[str]
     menu_option: re.Pattern[str]
     not_name_word: re.Pattern[str]
@@ -222,6 +224,26 @@ def _words_pattern(words: list[str]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
+def _cues(words: list[str]) -> tuple[str, ...] | None:
+    """`words` lower-cased without those holding another ('editors' holds 'editor'), or None when one
+    is not ASCII (IGNORECASE matches some non-ASCII letters to ASCII ones: 'ſ' to 's')."""
+    lowered = {word.lower() for word in words}
+    if not all(word.isascii() for word in lowered):
+        return None
+    return tuple(sorted(word for word in lowered if not any(other != word and other in word for other in lowered)))
+
+
+def _find_role(text: str) -> re.Match[str] | None:
+    """`author_rules().role.search(text)`, with a cheap test first: an ASCII text matches an ASCII word in
+    any case only where its lower-cased form holds the word (most lines name no role)."""
+    rules = author_rules()
+    if rules.role_cues is not None and text.isascii():
+        lowered = text.lower()
+        if not any(cue in lowered for cue in rules.role_cues):
+            return None
+    return rules.role.search(text)
+
+
 @cache
 def author_rules() -> AuthorRules:
     config = rules_data.load("fields")["authors"]
@@ -235,6 +257,7 @@ def author_rules() -> AuthorRules:
         re.compile(rf"[|•·⋅●▪（/@\d—–]|(?-i:(?!{_PAREN_NAME_WORD}\s[A-ZÀ-Þ])\(|\)(?!\s[A-ZÀ-Þ]))|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
+        _cues(config["role_words"]),
         frozenset(name.lower() for name in config["not_people"]),
         re.compile(rf"\b(?:{_words_pattern(config['menu_option_ends'])})$", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b(?!\.)",
@@ -794,7 +817,7 @@ def parse_authors(byline: str) -> list[str]:
         name = _unrepeated(_PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:")))
         if rules.team.match(name) or rules.team_first.match(name):
             continue  # 'Acme Editorial Team', 'Our Editors': a group, nobody by name
-        role = rules.role.search(name)
+        role = _find_role(name)
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
@@ -1176,7 +1199,7 @@ def _header_line_names(text: str) -> list[str]:
     rest = rest.strip(" |•·-–—,.:")
     if not rest:
         return names if known else []
-    return names if word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
+    return names if word_count(rest) <= MAX_ROLE_WORDS and _find_role(rest) else []
 
 
 def _handle(labels: list[LineLabel], i: int) -> list[str]:
@@ -1478,7 +1501,7 @@ def _known_name(text: str, alone: bool) -> str | None:
     if not (titled or (_INITIAL.match(first) or given if several else alone and given)):
         return None  # the cheap test first: most lines open with no given name
     rules = author_rules()
-    if rules.not_name_word.search(rest) or rules.role.search(rest) or rest.lower() in rules.not_people:
+    if rules.not_name_word.search(rest) or _find_role(rest) or rest.lower() in rules.not_people:
         return None  # 'Virginia Spine Institute', 'Maria Lopez Realty Group' name a firm
     return name if (_BARE_NAME if several else _SIGNATURE).match(rest) else None
 
@@ -1512,7 +1535,7 @@ def _is_role(labels: list[LineLabel], j: int) -> bool:
 @lru_cache(maxsize=LINE_MEMO)
 def _is_role_text(text: str) -> bool:
     return len(text) <= MAX_ROLE_CHARS and word_count(text) <= MAX_ROLE_WORDS \
-        and bool(author_rules().role.search(text)) and not _DIGIT.search(text)
+        and bool(_find_role(text)) and not _DIGIT.search(text)
 
 
 # A job title under a name is short; longer lines naming a role are sentences or bios.

@@ -15,7 +15,10 @@ from pressline.extract import (
     _DATE,
     _DATE_PATTERN,
     _caseless_literal,
+    _cues,
+    _find_role,
     _title_score,
+    author_rules,
     date_rules,
     extract,
     find_authors,
@@ -967,3 +970,17 @@ def test_caseless_literal_is_one_every_match_holds() -> None:
     assert _caseless_literal(re.compile(r"(?:says|wrote)\s{0,3}:\s*$", re.IGNORECASE)) == ":"
     assert _caseless_literal(re.compile(r"said|wrote:")) == ""  # only one branch holds the colon
     assert _caseless_literal(re.compile(r"ann\s", re.IGNORECASE)) == ""  # letters fold
+
+
+def test_cues_drop_words_holding_another_and_give_up_on_other_scripts() -> None:
+    assert _cues(["Editor", "editors", "senior editor", "Staff"]) == ("editor", "staff")
+    assert _cues(["editor", "rédacteur"]) is None
+
+
+@given(st.lists(st.sampled_from(["Senior", "EDITOR", "editors", "Ann", "Lee", " ", ", ", "staff", "writer", "ſtaff", "é",
+                                 "-", "Head", "of", "x"]), max_size=12))
+def test_find_role_finds_what_the_role_pattern_finds(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = author_rules().role.search(text)
+    found = _find_role(text)
+    assert (found and found.span()) == (expected and expected.span())
