@@ -53,6 +53,20 @@ YEAR_DIGITS = 4
 _YEAR_RUN = re.compile(rf"\d{{{YEAR_DIGITS},}}")
 
 
+def _looks_around(items: Iterable) -> bool:
+    """Whether the parsed regex `items` holds an anchor, a word boundary or a lookaround anywhere: they
+    read characters next to the ones a match takes."""
+    for op, value in items:
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            return True
+        if op is sre.BRANCH and any(_looks_around(branch) for branch in value[1]):
+            return True
+        if op is sre.SUBPATTERN and _looks_around(value[3]) \
+                or op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and _looks_around(value[2]):
+            return True
+    return False
+
+
 def _holds_digits(items: Iterable, count: int) -> bool:
     """Whether every match of the parsed regex `items` holds `count` digits in a row."""
     for op, value in items:
@@ -69,16 +83,17 @@ def _holds_digits(items: Iterable, count: int) -> bool:
 class YearAnchored:
     """A date pattern's `search`, `finditer` and `sub`, tried only near runs of YEAR_DIGITS digits
     or more: every match holds one (checked on the parsed pattern), so it starts at most its
-    longest width before such a run and ends within that width of its start. Same matches as the
-    pattern's own; but a search tries the pattern in a short window per year instead of at every
-    character of a line (on a paragraph of running text, half a microsecond each)."""
+    longest width before such a run and ends within that width of its start, and reads nothing
+    beyond the characters it takes (no anchor, boundary or lookaround: checked too). Same matches
+    as the pattern's own; but a search tries the pattern in a short window per year instead of at
+    every character of a line (on a paragraph of running text, half a microsecond each)."""
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         parsed = _parser.parse(pattern.pattern, pattern.flags)
         self.width = parsed.getwidth()[1]
-        if not _holds_digits(parsed, YEAR_DIGITS) or self.width >= sre.MAXREPEAT:
+        if not _holds_digits(parsed, YEAR_DIGITS) or self.width >= sre.MAXREPEAT or _looks_around(parsed):
             raise ValueError(f"not every match of {pattern.pattern!r} holds {YEAR_DIGITS} digits in a row "
-                             "within a bounded width: search it as a plain pattern")
+                             "within a bounded width, reading only what it takes: search it as a plain pattern")
         self.pattern = pattern
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
@@ -324,11 +339,11 @@ def _caseless_literal(pattern: re.Pattern[str]) -> str:
 @cache
 def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
+    comment_cue = re.compile(config["comment_cue"], re.IGNORECASE)
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
                      config["earliest_year"], config["take_lone_update"], config["stamp_line_reach"],
                      config["stamp_line_chars"], frozenset(config["comment_reasons"]),
-                     re.compile(config["comment_cue"], re.IGNORECASE),
-                     _caseless_literal(re.compile(config["comment_cue"], re.IGNORECASE)), _label_pattern(config["update_labels"]),
+                     comment_cue, _caseless_literal(comment_cue), _label_pattern(config["update_labels"]),
                      _label_pattern(config["publication_labels"]),
                      tuple(word.lower() for word in config["publication_labels"]),
                      frozenset(config["not_page_reasons"]), frozenset(config["prompt_reasons"]),
@@ -546,7 +561,8 @@ class _Header:
         self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
         self.text_lines = [i for i in range(start, high)
                            if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
-        self.body_words = set(map(str.lower, _TITLE_WORD.findall("\n".join(label.text for label in labels[start:start + 3]))))
+        opening = "\n".join(label.text for label in labels[start:start + 3])
+        self.body_words = set(map(str.lower, _TITLE_WORD.findall(opening)))
         self.page_title = _plain_typography(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)

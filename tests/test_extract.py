@@ -963,6 +963,8 @@ def test_year_anchored_refuses_a_pattern_whose_matches_may_hold_no_year() -> Non
         YearAnchored(re.compile(r"\d{4}-\d{2}|(?:may|june)\s\d{1,2}"))
     with pytest.raises(ValueError):
         YearAnchored(re.compile(r"\d{4}.*"))
+    with pytest.raises(ValueError):  # the lookahead reads past the window's end
+        YearAnchored(re.compile(r"\d{1,2}/\d{4}(?!\d)"))
     assert YearAnchored(re.compile(r"(?:on\s)?\d{4}|\d{1,2}\.\d{4}")).width == 7
 
 
