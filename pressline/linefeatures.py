@@ -62,9 +62,10 @@ class CensusPart:
 
     @classmethod
     def of(cls, texts: list[str], hashes: np.ndarray, offsets: np.ndarray, label: str = "") -> CensusPart:
-        digests = np.fromiter((int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
-                                                              digest_size=8).digest(), "little") for text in texts),
-                              np.uint64, len(texts))
+        # SHA-256 (hardware-accelerated) twice as fast as BLAKE2b here; the digests only tell equal
+        # texts in one run, so which hash makes them changes no count (parts last one run).
+        digests = np.fromiter((int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8],
+                                              "little") for text in texts), np.uint64, len(texts))
         return cls(digests, hashes, offsets, label)
 
     def save(self, path: Path) -> None:
