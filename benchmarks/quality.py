@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from pressline.clean import AnalysedBatch, analyse_batch, census_of, clean_many, label_batch  # noqa: E402
+from pressline.clean import AnalysedBatch, analyse_batch, census_part, clean_many, label_batch  # noqa: E402
+from pressline.linefeatures import LineCensus  # noqa: E402
 from pressline.linemodel import Decoding  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -97,12 +98,14 @@ def analyse_pages(pages: list[Page]) -> AnalysedBatch:
 
 
 def clean_pages(pages: list[Page]) -> tuple[list[str], float]:
-    """Bodies as the flow would produce them (the run's census first, then the batches), and the
-    seconds that took."""
+    """Bodies as the flow would produce them (the run's census from a part per batch first, then
+    the batches, each with its part), and the seconds that took."""
     started = time.perf_counter()
-    census = census_of([page.text for page in pages])
-    bodies = ["\n\n".join(doc.body_lines) for batch in batches(pages)
-              for doc in clean_many([page.text for page in batch], census=census)]
+    texts = [[page.text for page in batch] for batch in batches(pages)]
+    parts = list(map(census_part, texts))
+    census = LineCensus.of_parts(parts)
+    bodies = ["\n\n".join(doc.body_lines) for batch, part in zip(texts, parts)
+              for doc in clean_many(batch, census=census, part=part)]
     return bodies, time.perf_counter() - started
 
 

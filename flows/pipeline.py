@@ -261,8 +261,24 @@ def batch_task(batch_no: int, key: str, sources: Opaque, staging_root: Path, run
     report = pipeline.process_batch(sources.value, ingested_at, options, suite_validator(suite),
                                     checkpoint, run_id, run_name=f"{run_id}-batch-{batch_no:06d}",
                                     run_stage=partial(_run_stage_task, batch_no),
-                                    census=_run_census(census) if census else None)
+                                    census=_run_census(census) if census else None,
+                                    part=_census_part(census, batch_no))
     return {"report": report.to_json(), "worker": _worker(), "resumed": False}
+
+
+def _part_path(census: Path, batch_no: int) -> Path:
+    """Where the census task puts batch `batch_no`'s part of the run's census (`census`: its folder)."""
+    return census.parent / f"batch-{batch_no:06d}.npz"
+
+
+def _census_part(census: Path | None, batch_no: int) -> CensusPart | None:
+    """The batch's own part of the census, kept until the batch is done: its line hashes need not be
+    computed again (None: a run of one batch, or the part is gone)."""
+    if census is None:
+        return None
+    with suppress(FileNotFoundError):
+        return CensusPart.load(_part_path(census, batch_no))
+    return None
 
 
 @task(name="census", task_run_name="census-{batch_no}", cache_policy=NO_CACHE, **IO_RETRIES)
@@ -489,6 +505,7 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
         calls = [partial(task_.submit, **kwargs) for task_, kwargs in zip(tasks, arguments)]
         for number, future in _completed_in_window(calls):
             results[number] = _batch_result(future.state)
+            _part_path(census, number).unlink(missing_ok=True)
             done = sum(len(batches[number]) for number in results)
             logger.info("Batch %d/%d done: %d of %d input files", len(results), len(batches), done, len(sources),
                         extra={PROGRESS_KEY: ("input files", done, len(sources))})
@@ -520,10 +537,10 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
     The batches hash their lines side by side; the parts are merged here in batch order, a text
     that several inputs hold counted once (bounded: see `LineCensus.of_parts`), and saved where
     every batch reads it, so whether a line is site template does not depend on which batch its
-    pages fell in.
+    pages fell in. Each part stays until its batch is done, which takes its line hashes from it.
     """
     folder = staging.directory / "census"
-    parts = [folder / f"batch-{number:06d}.npz" for number in range(len(batches))]
+    parts = [_part_path(folder / "run", number) for number in range(len(batches))]
     spans = [range(first, min(first + CENSUS_SPAN, len(batches))) for first in range(0, len(batches), CENSUS_SPAN)]
     calls = [partial(census_task.submit, batch_no=span.start, batches=Opaque(batches[span.start:span.stop]),
                      parts=parts[span.start:span.stop], ingested_at=started_at, options=options)
@@ -540,8 +557,6 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
     merging = time.perf_counter()
     census = LineCensus.of_parts(CensusPart.load(part) for part in parts)
     census.save(folder / "run")
-    for part in parts:
-        part.unlink()
     outcome.critical_seconds += time.perf_counter() - merging
     return folder / "run", census.digest()
 

@@ -632,24 +632,28 @@ def clean(text: str, rules: RuleSet | None = None) -> CleanedDocument:
 
 @_ONE_BLAS_THREAD
 def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensus | None = None,
-               model: LineModel | None = None) -> list[CleanedDocument]:
+               model: LineModel | None = None, part: CensusPart | None = None) -> list[CleanedDocument]:
     """Clean a batch: rules, then the line model over the batch's features, then decoding.
 
     `census` counts the documents of the whole run that contain each line (the flow takes it
-    before cleaning any batch); without one, the batch's own documents are counted. `model`
-    defaults to the one shipped in the package. The work goes SUB_BATCH documents at a time,
+    before cleaning any batch); without one, the batch's own documents are counted. `part`: what
+    these very texts gave the census (`census_part(texts)`; the caller vouches for that), whose
+    line hashes are then not computed again (3% of a clean). `model` defaults to the one shipped
+    in the package. The work goes SUB_BATCH documents at a time,
     so its arrays stay small enough for the processor's caches; with a census, each piece is
     done before the next is read, so only one piece's line table is held at a time (holding all
     of a 1,000-page batch's touched some 250 MB, and a fresh process paid for every page of it).
     """
     rules = rules or default_rules()
     model = model or default_model()
-    pieces = [texts[first:first + SUB_BATCH] for first in range(0, len(texts), SUB_BATCH)]
+    firsts = range(0, len(texts), SUB_BATCH)
+    pieces = list(zip([texts[first:first + SUB_BATCH] for first in firsts], _piece_hashes(part, len(texts), firsts)))
     if census is None:
-        parts: Iterable[tuple[LineTable, RuleLayer, list[str | None]]] = [_rule_pass(piece, rules) for piece in pieces]
+        parts: Iterable[tuple[LineTable, RuleLayer, list[str | None]]] = [_rule_pass(piece, rules, keys)
+                                                                           for piece, keys in pieces]
         census = _own_census(texts, [lines for lines, _, _ in parts])
     else:
-        parts = (_rule_pass(piece, rules) for piece in pieces)
+        parts = (_rule_pass(piece, rules, keys) for piece, keys in pieces)
     documents = []
     for lines, layer, line_rules in parts:
         elsewhere = census.documents_with(lines.key_hashes) - 1
@@ -661,9 +665,21 @@ def clean_many(texts: list[str], rules: RuleSet | None = None, census: LineCensu
     return documents
 
 
-def census_part(texts: list[str]) -> CensusPart:
-    """What these documents give the run's line census (the flow takes one per batch, before cleaning)."""
-    return CensusPart.of(texts, *linetable.key_hashes(texts))
+def _piece_hashes(part: CensusPart | None, texts: int, firsts: range) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """The census key hashes of each piece's lines (SUB_BATCH texts from each of `firsts`) and where
+    each text's lines start among them, from the `part` of all `texts`; None each without one."""
+    if part is None:
+        return [None] * len(firsts)
+    if part.offsets.size != texts + 1:
+        raise ValueError(f"a census part of {part.offsets.size - 1} documents for {texts} texts")
+    return [(part.hashes[part.offsets[first]:part.offsets[min(first + SUB_BATCH, texts)]],
+             part.offsets[first:first + SUB_BATCH + 1]) for first in firsts]
+
+
+def census_part(texts: list[str], label: str = "") -> CensusPart:
+    """What these documents give the run's line census (the flow takes one per batch, before
+    cleaning); `label`: what the documents are (see `CensusPart`)."""
+    return CensusPart.of(texts, *linetable.key_hashes(texts), label)
 
 
 def census_of(texts: list[str]) -> LineCensus:
@@ -716,9 +732,11 @@ def analyse_batch(texts: list[str], rules: RuleSet | None = None, census: LineCe
     return AnalysedBatch(lines, layer, elsewhere, batch_features(lines, layer, elsewhere), line_rules)
 
 
-def _rule_pass(texts: list[str], rules: RuleSet) -> tuple[LineTable, RuleLayer, list[str | None]]:
-    """The batch's lines, what the rule layer says of each, and the rule each matches alone."""
-    lines = linetable.build(texts, rules.menu_marks, word_sets())
+def _rule_pass(texts: list[str], rules: RuleSet, keys: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> tuple[LineTable, RuleLayer, list[str | None]]:
+    """The batch's lines, what the rule layer says of each, and the rule each matches alone
+    (`keys`: their census key hashes and offsets, if known)."""
+    lines = linetable.build(texts, rules.menu_marks, word_sets(), keys)
     line_rules = _match_rules(lines, rules)
     rule = list(line_rules)
     prose = _prose(lines)

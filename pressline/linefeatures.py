@@ -51,28 +51,32 @@ class CensusPart:
     """One batch's contribution to the run's census: a digest of each document's text and its
     line hashes (`hashes[offsets[k]:offsets[k + 1]]`). Kept per document so that the merge counts
     a text that several inputs hold (mirrors, re-encodings, copies) once: a page copied ten times
-    is one page, and its lines are not site template for that."""
+    is one page, and its lines are not site template for that. `label` says what documents the
+    part is of (the flow: their ids and contents, hashed), so a batch can take its own part's line
+    hashes instead of hashing its lines again."""
 
     digests: np.ndarray
     hashes: np.ndarray
     offsets: np.ndarray
+    label: str = ""
 
     @classmethod
-    def of(cls, texts: list[str], hashes: np.ndarray, offsets: np.ndarray) -> CensusPart:
-        digests = np.fromiter((int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
-                                                              digest_size=8).digest(), "little") for text in texts),
-                              np.uint64, len(texts))
-        return cls(digests, hashes, offsets)
+    def of(cls, texts: list[str], hashes: np.ndarray, offsets: np.ndarray, label: str = "") -> CensusPart:
+        # SHA-256 (hardware-accelerated) twice as fast as BLAKE2b here; the digests only tell equal
+        # texts in one run, so which hash makes them changes no count (parts last one run).
+        digests = np.fromiter((int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8],
+                                              "little") for text in texts), np.uint64, len(texts))
+        return cls(digests, hashes, offsets, label)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as out:
-            np.savez(out, digests=self.digests, hashes=self.hashes, offsets=self.offsets)
+            np.savez(out, digests=self.digests, hashes=self.hashes, offsets=self.offsets, label=np.array(self.label))
 
     @classmethod
     def load(cls, path: Path) -> CensusPart:
         with np.load(path, allow_pickle=False) as arrays:
-            return cls(arrays["digests"], arrays["hashes"], arrays["offsets"])
+            return cls(arrays["digests"], arrays["hashes"], arrays["offsets"], str(arrays["label"]))
 
 
 @dataclass(frozen=True, slots=True)

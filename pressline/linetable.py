@@ -194,11 +194,16 @@ def _sentence_break() -> re.Pattern[str]:
     return re.compile(SENTENCE_BREAK.replace(r"\s", r"[^\S\n]") + r"[^\n]*")
 
 
-def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ...] = ()) -> LineTable:
+def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ...] = (),
+          keys: tuple[np.ndarray, np.ndarray] | None = None) -> LineTable:
     """The lines of `texts` (split at "\n", stripped, blank ones left out) and their columns.
-    `marks`: characters to count per line; `word_sets`: sets whose tokens to count per line."""
+    `marks`: characters to count per line; `word_sets`: sets whose tokens to count per line;
+    `keys`: the lines' census key hashes and where each text's start, when already known
+    (`key_hashes(texts)`), so they are not computed again."""
     lines, kept_raw, offsets, line_numbers = _split(texts)
     n = len(lines)
+    if keys is not None and not np.array_equal(keys[1] - keys[1][0], offsets):
+        raise ValueError("the key hashes are not of these texts' lines")
     chars = np.fromiter(map(len, lines), np.int64, n)
     indents = np.fromiter(map(len, kept_raw), np.int64, n) - np.fromiter(
         map(len, map(str.lstrip, kept_raw)), np.int64, n)
@@ -216,7 +221,7 @@ def build(texts: list[str], marks: str = "", word_sets: tuple[frozenset[str], ..
                      columns["first_bits"], columns["opening"], columns["sentence_end"], columns["sentence_break"], joined_lower,
                      lower_codes, lower_starts,
                      {words: columns[f"in_set_{k}"] for k, words in enumerate(word_sets)},
-                     _key_hashes(lower_codes, lower_starts, chars))
+                     _key_hashes(lower_codes, lower_starts, chars) if keys is None else keys[0])
 
 
 def _in_sets(words: _WordIndex, lowered: np.ndarray, blank: np.ndarray, blank_starts: np.ndarray,

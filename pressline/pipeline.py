@@ -91,19 +91,32 @@ def load_models() -> None:
 
 def census_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions) -> CensusPart:
     """The batch's lines for the run's census: the flow merges these into the census before any
-    batch is cleaned, so cleaning does not depend on how inputs are batched."""
-    return census_part([document.text for document in ingest_batch(sources, ingested_at, options).documents])
+    batch is cleaned, so cleaning does not depend on how inputs are batched. Labelled with what
+    its documents are, so that the batch takes the part's line hashes only if it reads the same."""
+    documents = ingest_batch(sources, ingested_at, options).documents
+    return census_part([document.text for document in documents], documents_label(documents))
+
+
+def documents_label(documents: list[Document]) -> str:
+    """What a list of documents is: their ids and content hashes, hashed (a file that changed between
+    the census and its batch reads otherwise)."""
+    digest = hashlib.sha256()
+    for document in documents:
+        digest.update(f"{document.doc_id}\0{document.content_sha256}\0".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def process_batch(sources: list[Source], ingested_at: datetime, options: IngestOptions,
                   validator: ArticleValidator, checkpoint: BatchCheckpoint, run_id: str, run_name: str,
-                  run_stage: StageRunner = call_stage, census: LineCensus | None = None) -> RunReport:
+                  run_stage: StageRunner = call_stage, census: LineCensus | None = None,
+                  part: CensusPart | None = None) -> RunReport:
     """Every stage of one batch, written to its checkpoint; returns what the batch did.
 
     One call per batch, so a worker process gets a list of file names and hands back a
     small report: documents never travel between processes. Each stage's time is taken
     inside `run_stage`, so what a stage runner adds shows as orchestration, not as stage time.
-    `census`: the run's line census (a run of one batch needs none: the batch counts itself).
+    `census`: the run's line census (a run of one batch needs none: the batch counts itself), and
+    `part` what this batch gave it (`census_batch`), whose line hashes it then need not compute.
     """
     report = RunReport()
 
@@ -114,7 +127,7 @@ def process_batch(sources: list[Source], ingested_at: datetime, options: IngestO
         return run_stage(name, timed, *arguments)
 
     ingested = stage("ingest", ingest_batch, sources, ingested_at, options)
-    cleaned = stage("clean", clean_batch, ingested.documents, census)
+    cleaned = stage("clean", clean_batch, ingested.documents, census, part)
     extracted = stage("extract", extract_batch, cleaned, run_id)
     outcome, passed, quarantined = stage("validate", validate_batch, validator, extracted.articles, ingested_at,
                                          run_name)
@@ -146,11 +159,15 @@ def ingest_batch(sources: list[Source], ingested_at: datetime, options: IngestOp
     return IngestedBatch(documents, rejections)
 
 
-def clean_batch(documents: list[Document], census: LineCensus | None = None) -> CleanedBatch:
+def clean_batch(documents: list[Document], census: LineCensus | None = None,
+                part: CensusPart | None = None) -> CleanedBatch:
     """Clean the batch in one vectorised call; if that fails, document by document, so a
-    cleaner failure rejects that document only. `census`: the run's line counts (see `census_batch`)."""
+    cleaner failure rejects that document only. `census`: the run's line counts (see `census_batch`);
+    `part`: the batch's part of it, whose line hashes are used when it is of these very documents."""
+    own = part if part is not None and part.label == documents_label(documents) else None
     try:
-        return CleanedBatch(list(documents), clean_many([document.text for document in documents], census=census))
+        return CleanedBatch(list(documents), clean_many([document.text for document in documents], census=census,
+                                                        part=own))
     except Exception:  # noqa: BLE001 - isolate the failing document below
         kept, cleaned, rejections = [], [], []
     for document in documents:

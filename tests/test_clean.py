@@ -379,6 +379,29 @@ def _site_pages(count: int) -> list[str]:
             for k in range(count)]
 
 
+def test_a_batch_takes_its_census_parts_line_hashes_instead_of_hashing_again() -> None:
+    """The part the census took of a batch holds the hashes the cleaner would compute: the same
+    labels with it, over more than one sub-batch; a part of other texts is refused."""
+    from pressline import clean as clean_module
+
+    pages = _site_pages(8) + ["", "A page of one line"] + _site_pages(3)
+    census = census_of(pages)
+    part = census_part(pages)
+    original = clean_module.SUB_BATCH
+    try:
+        clean_module.SUB_BATCH = 3
+        with_part = clean_many(pages, census=census, part=part)
+        alone = clean_many(pages, part=part)
+    finally:
+        clean_module.SUB_BATCH = original
+    assert [doc.labels for doc in with_part] == [doc.labels for doc in clean_many(pages, census=census)]
+    assert [doc.labels for doc in alone] == [doc.labels for doc in clean_many(pages)]
+    with pytest.raises(ValueError):
+        clean_many(pages[:4], census=census, part=part)
+    with pytest.raises(ValueError):
+        clean_many(pages[1:] + pages[:1], census=census, part=part)
+
+
 def test_cleaning_with_the_run_census_does_not_depend_on_the_batches() -> None:
     pages = _site_pages(8)
     census = census_of(pages)

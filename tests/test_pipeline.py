@@ -119,3 +119,27 @@ def test_a_failed_batch_clean_that_works_document_by_document_loses_nothing(monk
     cleaned = pipeline.clean_batch(documents)
     assert cleaned.documents == documents and not cleaned.rejections
     assert [c.body_lines for c in cleaned.cleaned] == [pipeline.clean(d.text).body_lines for d in documents]
+
+
+def test_a_batch_takes_the_line_hashes_of_its_own_census_part_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The census part a batch's documents gave is labelled with them: the batch cleans with its line
+    hashes, and a part of other documents (a file that changed between the census and its batch) is
+    left alone, the lines hashed again."""
+    from dataclasses import replace
+
+    documents = _seed_documents()
+    part = pipeline.census_batch(ingest.discover(RAW), NOW, ingest.IngestOptions())
+    assert part.label == pipeline.documents_label(documents)
+    given = []
+    real_clean_many = pipeline.clean_many
+
+    def recording(texts, **kwargs):
+        given.append(kwargs["part"])
+        return real_clean_many(texts, **kwargs)
+
+    monkeypatch.setattr(pipeline, "clean_many", recording)
+    reference = [doc.labels for doc in pipeline.clean_batch(documents).cleaned]
+    assert [doc.labels for doc in pipeline.clean_batch(documents, part=part).cleaned] == reference
+    changed = [replace(documents[0], content_sha256="0" * 64), *documents[1:]]
+    assert [doc.labels for doc in pipeline.clean_batch(changed, part=part).cleaned] == reference
+    assert given == [None, part, None]
