@@ -80,8 +80,6 @@ THREAD_BODY_WORDS = 100
 RELATED_TAIL_SHARE = 0.5
 # Characters a bullet before an action button may take ('* ', ' - ').
 THREAD_BULLET_CHARS = 4
-# A free line of this many words or more costs the rule layer's body span 1, not 3.
-SPAN_TEXT_WORDS = 5
 # Documents analysed together: enough to vectorise over, few enough for the caches.
 SUB_BATCH = 64
 # Reasons of the lines whose text names the site (a short tail line found in them is navigation).
@@ -622,11 +620,8 @@ def _headline(lines: LineTable) -> np.ndarray:
 
 
 def _line_scores(matched: np.ndarray, prose: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """What each line adds to the body span: prose its words, a rule match minus as much (at least 10),
-    a short free line -3, or -1 from `SPAN_TEXT_WORDS` words on (a list item or a table row of the
-    article is a phrase, a menu entry a word or two: so the article's own lists do not end its span)."""
-    other = np.where(words >= SPAN_TEXT_WORDS, -1, -3)
-    return np.where(matched, -np.maximum(10, words), np.where(prose, words, other))
+    """What each line adds to the body span: prose its words, a rule match minus as much (at least 10)."""
+    return np.where(matched, -np.maximum(10, words), np.where(prose, words, -3))
 
 
 def clean(text: str, rules: RuleSet | None = None) -> CleanedDocument:

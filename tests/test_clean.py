@@ -562,17 +562,3 @@ def test_a_related_heading_after_the_story_ends_it_when_less_follows() -> None:
     assert tail[heading:].all() and not tail[:heading].any()
     short = analyse_batch(["\n\n".join(["Harbour quay opens", story[0], *teasers, *story[1:]])])
     assert not related_tails(short, np.ones(len(short.lines), bool)).any()
-
-
-def test_the_articles_own_list_of_phrases_stays_in_the_rule_layers_body() -> None:
-    from pressline.clean import analyse_batch
-
-    checklist = ["Check the tyre pressure every week", "Keep the spare wheel in good order",
-                 "Carry a warning triangle and a torch", "Note the rental company's emergency number",
-                 "Photograph every scratch before you leave", "Return the car with a full tank",
-                 "Keep all receipts until the deposit is back", "Report any accident within one day"]
-    menu = ["Home", "News", "Sport", "Business", "Travel", "Weather", "Video", "Contact"]
-    text = _article("Renting a car abroad, safely", *menu, PARAGRAPHS[0], *checklist, PARAGRAPHS[1], PARAGRAPHS[2])
-    reasons = analyse_batch([text]).rule_reasons
-    assert reasons[:2] == [TITLE, SUBTITLE] and reasons[2:9] == ["navigation"] * (len(menu) - 1)
-    assert reasons[9:] == [BODY] * (len(checklist) + 3)
