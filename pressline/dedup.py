@@ -181,10 +181,7 @@ def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
     orphans = np.flatnonzero(flags.is_valid().to_numpy(zero_copy_only=False) & ~kept_found)
     is_new[orphans] = True
     codes = pc.dictionary_encode(both.column("body_hash").combine_chunks()).indices.to_numpy(zero_copy_only=False)
-    distinct, first = np.unique(codes, return_index=True)
-    twin = np.empty(len(distinct), dtype=np.int64)
-    twin[distinct] = first
-    twin = twin[codes]
+    twin = np.unique(codes, return_index=True)[1][codes]  # the codes are 0..k-1: the first row with each hash
     for row in np.flatnonzero((twin != np.arange(size)) & (is_new | is_new[twin])):
         clusters.union(int(row), int(twin[row]))
     signatures = _signature_matrix(both)

@@ -999,10 +999,10 @@ def _bio_box(labels: list[LineLabel]) -> list[str]:
     put it under the text; the bio is what says the name is the writer's, not a heading's
     ('Apache Spark' over 'Apache Spark is ...') or a quoted source's. Only lines with a bio-shaped
     line under them are looked at (few lines are), found in the joined page or by their first-person opening."""
-    page = _page(labels)
+    lines = "\n" + _page(labels)  # each line after its newline (see _LIST_ITEM_TEXT)
     starts = _line_starts(labels)
     bios = [bisect_right(starts, match.start()) - 1
-            for pattern in (_BIO_LINE, author_rules().bio_lines) for match in pattern.finditer("\n" + page)]
+            for pattern in (_BIO_LINE, author_rules().bio_lines) for match in pattern.finditer(lines)]
     for i in sorted({i for j in bios for i in range(max(0, j - BIO_REACH), j)}):
         label = labels[i]
         about = _ABOUT.match(label.text)

@@ -385,7 +385,7 @@ def _staged_values(staging: RunStaging, column: str) -> pa.Array:
 
 
 def _distinct(arrays: list[pa.Array]) -> pa.Array:
-    return pc.unique(pa.concat_arrays([pa.array([], pa.string()), *(array.cast(pa.string()) for array in arrays)]))
+    return pc.unique(pa.chunked_array(arrays, pa.string()))
 
 
 def doc_ids_of(previous: Path | None, source_paths: pa.Array) -> pa.Array:
