@@ -107,9 +107,9 @@ def signatures_table(articles: pa.Table) -> pa.Table:
     }, schema=schema.SIGNATURES)
 
 
-def _signature_matrix(table: pa.Table) -> np.ndarray:
-    """The table's MinHashes as one (rows, NUM_PERM) array, without a Python object per row."""
-    column = table.column("minhash").combine_chunks()
+def _signature_matrix(column: pa.Array) -> np.ndarray:
+    """One chunk of MinHashes as a (rows, NUM_PERM) view of its Arrow buffer: no copy, no Python
+    object per row."""
     if len(column) == 0:
         return np.empty((0, NUM_PERM), dtype=np.uint64)
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + len(column) + 1]
@@ -119,13 +119,34 @@ def _signature_matrix(table: pa.Table) -> np.ndarray:
     return data.view(np.uint64).reshape(len(column), NUM_PERM)
 
 
-def _band_keys(signatures: np.ndarray) -> np.ndarray:
+_BAND_WEIGHTS = np.random.RandomState(7).randint(1, 1 << 62, ROWS_PER_BAND, dtype=np.uint64) | np.uint64(1)
+_KEY_BLOCK = 4096
+
+
+def _band_keys(minhashes: pa.ChunkedArray) -> np.ndarray:
     """One 64-bit key per article and band; equal bands give equal keys (a rare collision of unequal
-    bands only adds a candidate, which the Jaccard check then turns away)."""
-    weights = np.random.RandomState(7).randint(1, 1 << 62, ROWS_PER_BAND, dtype=np.uint64) | np.uint64(1)
-    bands = signatures[:, :BANDS * ROWS_PER_BAND].reshape(len(signatures), BANDS, ROWS_PER_BAND)
-    with np.errstate(over="ignore"):
-        return (bands * weights).sum(axis=2, dtype=np.uint64)
+    bands only adds a candidate, which the Jaccard check then turns away).
+
+    Read chunk by chunk and block by block, in place: a run's signatures (512 bytes an article) are
+    never copied into one matrix, and the keys are 40 bytes an article."""
+    keys = np.empty((len(minhashes), BANDS), dtype=np.uint64)
+    row = 0
+    for chunk in minhashes.chunks:
+        signatures = _signature_matrix(chunk)
+        for start in range(0, len(signatures), _KEY_BLOCK):
+            block = signatures[start:start + _KEY_BLOCK, :BANDS * ROWS_PER_BAND].reshape(-1, BANDS, ROWS_PER_BAND)
+            with np.errstate(over="ignore"):
+                keys[row:row + len(block)] = (block * _BAND_WEIGHTS).sum(axis=2, dtype=np.uint64)
+            row += len(block)
+    return keys
+
+
+def _shared_values(minhashes: pa.ChunkedArray, pairs: np.ndarray) -> np.ndarray:
+    """How many of the 64 values each candidate pair shares; only the candidates' MinHashes are read."""
+    rows = np.unique(pairs)
+    chosen = _signature_matrix(minhashes.take(pa.array(rows, pa.int64())).combine_chunks())
+    left, right = np.searchsorted(rows, pairs[:, 0]), np.searchsorted(rows, pairs[:, 1])
+    return np.count_nonzero(chosen[left] == chosen[right], axis=1)
 
 
 def _candidate_pairs(keys: np.ndarray, is_new: np.ndarray) -> np.ndarray:
@@ -163,9 +184,8 @@ def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
     their current duplicate_of; `new` are this run's. Re-decided are the clusters that gain a
     new member and those whose kept article is not in `existing` any more (this run replaces
     it, perhaps with a body that is no copy now): their other members are searched again, as
-    new ones are. Articles are rows here, not Python objects: memory is the signature array
-    (512 bytes an article), its band keys and the columns as Arrow arrays; Python objects are
-    made only for the members of clusters.
+    new ones are. Articles are rows here, not Python objects: memory is the tables as read, their
+    band keys and the candidates' MinHashes; Python objects are made only for the members of clusters.
     """
     both = pa.concat_tables([existing.select(schema.SIGNATURES.names), new.select(schema.SIGNATURES.names)])
     size, old = both.num_rows, existing.num_rows
@@ -184,11 +204,10 @@ def resolve(existing: pa.Table, new: pa.Table) -> dict[str, str | None]:
     twin = np.unique(codes, return_index=True)[1][codes]  # the codes are 0..k-1: the first row with each hash
     for row in np.flatnonzero((twin != np.arange(size)) & (is_new | is_new[twin])):
         clusters.union(int(row), int(twin[row]))
-    signatures = _signature_matrix(both)
-    pairs = _candidate_pairs(_band_keys(signatures), is_new)
+    minhashes = both.column("minhash")
+    pairs = _candidate_pairs(_band_keys(minhashes), is_new)
     if len(pairs):
-        shared = np.count_nonzero(signatures[pairs[:, 0]] == signatures[pairs[:, 1]], axis=1)
-        for left, right in pairs[shared >= THRESHOLD * NUM_PERM]:
+        for left, right in pairs[_shared_values(minhashes, pairs) >= THRESHOLD * NUM_PERM]:
             clusters.union(int(left), int(right))
     return _decisions(both, old, clusters.groups_with_any(is_new), orphans)
 

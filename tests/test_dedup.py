@@ -154,7 +154,23 @@ def test_a_large_bucket_of_near_copies_is_one_cluster_without_comparing_all_pair
     rows = [(f"copy{i:02d}", SEEDS[1] + [f"Updated {i} times."], date(2015, 9, 2)) for i in range(20)]
     rows.append(("first", SEEDS[1], date(2015, 9, 1)))
     table = signatures(rows)
-    keys = dedup._band_keys(dedup._signature_matrix(table))
+    keys = dedup._band_keys(table.column("minhash"))
     assert max(np.unique(keys[:, band], return_counts=True)[1].max() for band in range(dedup.BANDS)) > 3
     decided = dedup.resolve(schema.SIGNATURES.empty_table(), table)
     assert decided == {"first": None} | {f"copy{i:02d}": "first" for i in range(20)}
+
+
+def test_signatures_read_in_many_chunks_and_blocks_decide_as_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Band keys are computed chunk by chunk (a staged file each) and block by block, and only the
+    candidates' MinHashes are read back: neither may change a key or a decision."""
+    rows = [(f"near{i}", VARIANTS["changed_footer"](SEEDS[i % 5], random.Random(i)), date(2015, 9, 1 + i))
+            for i in range(10)] + [(f"seed{i}", body, date(2015, 8, 1)) for i, body in enumerate(SEEDS)]
+    whole = signatures(rows).combine_chunks()
+    chunked = pa.concat_tables([whole.slice(start, 4) for start in range(0, whole.num_rows, 4)])
+    assert chunked.column("minhash").num_chunks == 4
+    expected_keys, expected = dedup._band_keys(whole.column("minhash")), dedup.resolve(schema.SIGNATURES.empty_table(), whole)
+    monkeypatch.setattr(dedup, "_KEY_BLOCK", 3)
+    assert np.array_equal(dedup._band_keys(chunked.column("minhash")), expected_keys)
+    assert dedup.resolve(chunked.slice(0, 6), chunked.slice(6)) == dedup.resolve(whole.slice(0, 6), whole.slice(6))
+    assert dedup.resolve(schema.SIGNATURES.empty_table(), chunked) == expected
+    assert sum(kept is not None for kept in expected.values()) >= 8  # the check compares real clusters
