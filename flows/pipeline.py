@@ -32,7 +32,7 @@ from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.states import Failed, State
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
+from prefect.tasks import Task, exponential_backoff
 from prefect.utilities.annotations import quote
 
 from pressline import __version__, dedup, ingest, load, pipeline, schema
@@ -337,12 +337,12 @@ def publish_task(staging: load.RunStaging, warehouse: Path, full_refresh: bool,
 
 
 @task(name="plan", cache_policy=NO_CACHE, **IO_RETRIES)
-def plan_task(raw_dir: Path, warehouse: Path, full_refresh: bool) -> tuple[list[ingest.Source], dict, int]:
+def plan_task(raw_dir: Path, warehouse: Path, full_refresh: bool) -> tuple[load.InputPlan, int]:
     """Discover inputs and keep those not loaded before in the same version (all on a full refresh)."""
     sources = ingest.discover(raw_dir)
     loaded = {} if full_refresh else load.loaded_inputs(warehouse)
-    todo, fingerprints = load.changed_sources(sources, loaded)
-    return todo, fingerprints, len(sources) - len(todo)
+    plan = load.changed_sources(sources, loaded)
+    return plan, len(sources) - len(plan)
 
 
 class BatchChecksFailed(RuntimeError):
@@ -445,12 +445,12 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
     _start_pool_workers()
     flow_stages = RunReport()
     with flow_stages.timing("plan"):
-        sources, fingerprints, unchanged = plan_task(raw, warehouse, full_refresh)
+        plan, unchanged = plan_task(raw, warehouse, full_refresh)
     logger.info("Run %s: %d input files to load, %d unchanged since loaded, batches of %d",
-                run_id, len(sources), unchanged, batch_size)
-    outcome = _Outcome(len(sources), unchanged, RunReport())
+                run_id, len(plan), unchanged, batch_size)
+    outcome = _Outcome(len(plan), unchanged, RunReport())
     staging = load.RunStaging(staging_dir, run_id)
-    if not sources and not full_refresh:
+    if not len(plan) and not full_refresh:
         # Every input is published as it is now, so a checkpoint left by a run killed after its
         # commit (or one whose inputs changed since) can never be used: it goes.
         staging.discard_checkpoints()
@@ -458,15 +458,15 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
         return outcome
     try:
         suite = expectations_dir / "articles.json"
-        _process(sources, fingerprints, staging, suite, batch_size, started_at, options, outcome)
+        _process(plan, staging, suite, batch_size, started_at, options, outcome)
         with flow_stages.timing("dedup"):
-            duplicates = dedup_task(staging, warehouse, pa.array(list(fingerprints), pa.string()), full_refresh)
+            duplicates = dedup_task(staging, warehouse, plan.source_paths(), full_refresh)
         outcome.duplicates = sum(1 for kept in duplicates.values() if kept is not None)
         with flow_stages.timing("validate"):
             outcome.batch_failures = BatchValidator(expectations_dir).failed(outcome.report.metrics(), run_name=run_id)
             docs_index = suite_validator(suite).build_data_docs(staging.directory / "docs",
                                                                 staging.validation_results())
-        staging.write_batch("inputs", 0, load.inputs_table(fingerprints, run_id))
+        staging.write_batch("inputs", 0, plan.inputs_table(run_id))
         staging.write_batch("runs", 0, _run_row(run_id, outcome, started_at, raw))
         with flow_stages.timing("load"):
             publish_task(staging, warehouse, full_refresh, duplicates)
@@ -478,9 +478,8 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
     return outcome
 
 
-def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerprint], staging: load.RunStaging,
-             suite: Path, batch_size: int, started_at: datetime, options: ingest.IngestOptions,
-             outcome: _Outcome) -> None:
+def _process(plan: load.InputPlan, staging: load.RunStaging, suite: Path, batch_size: int, started_at: datetime,
+             options: ingest.IngestOptions, outcome: _Outcome) -> None:
     """Run every batch into its checkpoint and adopt the checkpoints into the run's staging.
 
     One batch runs inline (no worker to start); more go to the flow's task runner. Prefect's
@@ -488,27 +487,33 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
     the others are run afresh, since a published batch's checkpoint is gone.
     """
     logger = get_run_logger()
-    batches = [sources[first:first + batch_size] for first in range(0, len(sources), batch_size)]
+    batches = [range(first, min(first + batch_size, len(plan))) for first in range(0, len(plan), batch_size)]
     lanes: dict[str, float] = {}
-    census, digest = _take_census(batches, staging, started_at, options, outcome, lanes) if len(batches) > 1 \
+    census, digest = _take_census(plan, batches, staging, started_at, options, outcome, lanes) if len(batches) > 1 \
         else (None, "")
-    keys = [pipeline.batch_key(batch, fingerprints, options, suite, digest) for batch in batches]
-    arguments = [dict(batch_no=number, key=key, sources=Opaque(batch), staging_root=staging.root, run_id=staging.run_id,
-                      ingested_at=started_at, options=options, suite=suite, census=census)
-                 for number, (batch, key) in enumerate(zip(batches, keys))]
+    keys = [pipeline.batch_key(plan.sources(batch.start, batch.stop), plan.fingerprints(batch.start, batch.stop),
+                               options, suite, digest) for batch in batches]
     fresh = batch_task.with_options(refresh_cache=True)
     tasks = [batch_task if load.BatchCheckpoint(staging.root, key).done() else fresh for key in keys]
+
+    def arguments(number: int) -> dict:
+        """A batch's task arguments, its Sources made only now (see `load.InputPlan`)."""
+        batch = batches[number]
+        return dict(batch_no=number, key=keys[number], sources=Opaque(plan.sources(batch.start, batch.stop)),
+                    staging_root=staging.root, run_id=staging.run_id, ingested_at=started_at, options=options,
+                    suite=suite, census=census)
+
     results: dict[int, dict] = {}
     if len(batches) == 1:
-        results[0] = _batch_result(tasks[0](**arguments[0], return_state=True))
+        results[0] = _batch_result(tasks[0](**arguments(0), return_state=True))
     else:
-        calls = [partial(task_.submit, **kwargs) for task_, kwargs in zip(tasks, arguments)]
+        calls = [partial(_submit, tasks[number], arguments, number) for number in range(len(batches))]
         for number, future in _completed_in_window(calls):
             results[number] = _batch_result(future.state)
             _part_path(census, number).unlink(missing_ok=True)
             done = sum(len(batches[number]) for number in results)
-            logger.info("Batch %d/%d done: %d of %d input files", len(results), len(batches), done, len(sources),
-                        extra={PROGRESS_KEY: ("input files", done, len(sources))})
+            logger.info("Batch %d/%d done: %d of %d input files", len(results), len(batches), done, len(plan),
+                        extra={PROGRESS_KEY: ("input files", done, len(plan))})
         _release_pool_workers()
     missing = [number for number, key in enumerate(keys) if not load.BatchCheckpoint(staging.root, key).done()]
     if missing:
@@ -529,7 +534,7 @@ def _process(sources: list[ingest.Source], fingerprints: dict[str, load.Fingerpr
                     len(batches))
 
 
-def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, started_at: datetime,
+def _take_census(plan: load.InputPlan, batches: list[range], staging: load.RunStaging, started_at: datetime,
                  options: ingest.IngestOptions, outcome: _Outcome, lanes: dict[str, float]) -> tuple[Path, str]:
     """Count in how many of the run's documents each line occurs, before any batch is cleaned:
     the folder of the census and its digest (part of every batch key).
@@ -542,10 +547,15 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
     folder = staging.directory / "census"
     parts = [_part_path(folder / "run", number) for number in range(len(batches))]
     spans = [range(first, min(first + CENSUS_SPAN, len(batches))) for first in range(0, len(batches), CENSUS_SPAN)]
-    calls = [partial(census_task.submit, batch_no=span.start, batches=Opaque(batches[span.start:span.stop]),
-                     parts=parts[span.start:span.stop], ingested_at=started_at, options=options)
-             for span in spans]
-    files, done, counted = sum(map(len, batches)), 0, 0
+
+    def arguments(span: range) -> dict:
+        """A span of batches to count, their Sources made only now (see `load.InputPlan`)."""
+        return dict(batch_no=span.start, batches=Opaque([plan.sources(batch.start, batch.stop)
+                                                          for batch in batches[span.start:span.stop]]),
+                    parts=parts[span.start:span.stop], ingested_at=started_at, options=options)
+
+    calls = [partial(_submit, census_task, arguments, span) for span in spans]
+    files, done, counted = len(plan), 0, 0
     for index, future in _completed_in_window(calls):
         result = future.result()
         lanes[result["worker"]] = lanes.get(result["worker"], 0.0) + result["seconds"]
@@ -559,6 +569,10 @@ def _take_census(batches: list[list[ingest.Source]], staging: load.RunStaging, s
     census.save(folder / "run")
     outcome.critical_seconds += time.perf_counter() - merging
     return folder / "run", census.digest()
+
+
+def _submit(task_: Task, arguments: Callable[[Any], dict], which: Any) -> PrefectFuture:
+    return task_.submit(**arguments(which))
 
 
 def _completed_in_window(calls: list[Callable[[], PrefectFuture]]) -> Iterator[tuple[int, PrefectFuture]]:

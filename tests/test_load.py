@@ -621,3 +621,30 @@ def test_checkpoints_and_snapshots_are_renamed_away_before_they_are_deleted(
     assert any(name.startswith(f"._batches{load.DELETING_SUFFIX}") for name in dropped), dropped
     assert any(name.startswith(f".r1{load.DELETING_SUFFIX}") for name in dropped), dropped
     assert snapshots_on_disk(warehouse) == ["r2", "r3"] and not any((tmp_path / "staging").iterdir())
+
+
+def test_the_input_plan_keeps_changed_files_in_order_with_their_fingerprints(tmp_path: Path) -> None:
+    from pressline.ingest import Source, discover
+
+    raw = tmp_path / "raw"
+    (raw / "site").mkdir(parents=True)
+    for name, text in [("b.txt", "bee"), ("a.txt", "ay"), ("site/c.txt", "sea"), ("touched.txt", "same")]:
+        (raw / name).write_text(text, encoding="utf-8")
+    sources = discover(raw) + [Source(str(raw / "gone.txt"), "gone.txt", "the file vanished")]
+    touched = load.fingerprint(raw / "touched.txt")
+    os.utime(raw / "touched.txt", ns=(touched.mtime_ns + 10**9, touched.mtime_ns + 10**9))
+    loaded = {"a.txt": load.fingerprint(raw / "a.txt"), "touched.txt": touched}
+    plan = load.changed_sources(sources, loaded)
+    expected = [source for source in sources if source.relative_path not in loaded]
+    assert len(plan) == 3 and plan.sources(0, 3) == expected
+    assert plan.sources(1, 3) == expected[1:]
+    assert plan.fingerprints(0, 3) == {source.relative_path: load.fingerprint(source.path) for source in expected}
+    assert plan.fingerprints(2, 3) == {"gone.txt": load.Fingerprint(0, 0, None)}
+    assert plan.source_paths().to_pylist() == ["b.txt", "site/c.txt", "gone.txt"]
+    manifest = plan.inputs_table("r1")
+    assert manifest.schema == schema.INPUTS
+    assert manifest.column("source_path").to_pylist() == ["b.txt", "gone.txt", "site/c.txt"]
+    assert manifest.to_pylist()[0] == {"source_path": "b.txt", "size_bytes": 3, "run_id": "r1",
+                                       "mtime_ns": (raw / "b.txt").stat().st_mtime_ns,
+                                       "sha256": load.fingerprint(raw / "b.txt").sha256}
+    assert len(load.changed_sources([], {})) == 0 and load.changed_sources([], {}).inputs_table("r").num_rows == 0
