@@ -94,13 +94,15 @@ def _rates(docs: int, size: int, seconds: float) -> dict:
 class TreeSampler:
     """Samples a process and all its descendants every 0.2 s until stopped, by kind of process
     (the CLI, Prefect's embedded server, others such as batch workers): the peak of their summed
-    RSS and when it came, each kind's own peak RSS, and CPU seconds per kind. Also the peak of the
+    RSS, when it came and what each kind held then, each kind's own peak RSS, and CPU seconds per
+    kind. Also the peak of the
     summed PSS, which counts pages the processes share (libraries) once instead of once each."""
 
     def __init__(self, pid: int) -> None:
         self.root = psutil.Process(pid)
         self.started = time.perf_counter()
         self.peak_rss, self.peak_at, self.peak_pss = 0, 0.0, 0
+        self._at_peak: Counter = Counter()
         self._kind_peak: Counter = Counter()
         self._cpu: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
@@ -133,6 +135,7 @@ class TreeSampler:
             self._kind_peak[kind] = max(self._kind_peak[kind], value)
         if rss.total() > self.peak_rss:
             self.peak_rss, self.peak_at = rss.total(), time.perf_counter() - self.started
+            self._at_peak = rss
         self.peak_pss = max(self.peak_pss, pss)
 
     def _kind(self, process: psutil.Process) -> str:
@@ -150,6 +153,7 @@ class TreeSampler:
         return {"peak_rss_mb": round(self.peak_rss / 1e6, 1), "peak_rss_at_s": round(self.peak_at, 1),
                 "peak_pss_mb": round(self.peak_pss / 1e6, 1),
                 "peak_rss_mb_by_kind": {kind: round(value / 1e6, 1) for kind, value in sorted(self._kind_peak.items())},
+                "rss_mb_at_peak_by_kind": {kind: round(value / 1e6, 1) for kind, value in sorted(self._at_peak.items())},
                 "cpu_s": {kind: round(seconds, 1) for kind, seconds in sorted(cpu.items())}}
 
 
@@ -262,6 +266,10 @@ def _commit() -> str:
                                                                       "flows") else "")
 
 
+def _by_kind(megabytes: dict[str, float]) -> str:
+    return ", ".join(f"{kind} {mb:.0f}" for kind, mb in megabytes.items()) or "n/a"
+
+
 def summarise(result: dict) -> str:
     """The one table: every measurement, its rates, and the ratios."""
     rows = [("floor, 1 process", result["floor"]["one_process"]), ("floor, all cores", result["floor"]["all_cores"])]
@@ -286,8 +294,8 @@ def summarise(result: dict) -> str:
                       f"validate {run['validate_share_of_wall']:.1%} of wall; CPU s "
                       + ", ".join(f"{kind} {seconds:.0f}" for kind, seconds in run["cpu_s"].items())
                       + f"; peak PSS {run['peak_pss_mb']:.0f} MB; peak RSS at {run['peak_rss_at_s']:.0f} s, "
-                      + "by process kind (MB) "
-                      + ", ".join(f"{kind} {mb:.0f}" for kind, mb in run["peak_rss_mb_by_kind"].items())]
+                      + "made of (MB) " + _by_kind(run.get("rss_mb_at_peak_by_kind", {}))
+                      + "; each kind's own peak (MB) " + _by_kind(run["peak_rss_mb_by_kind"])]
     lines += ["", "ratios: " + ", ".join(f"{name} {value if value is not None else 'n/a'}"
                                          for name, value in result["ratios"].items())]
     lines += [f"note: {note}" for note in result["notes"]]

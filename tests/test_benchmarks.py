@@ -65,3 +65,19 @@ def test_the_shipped_given_names_are_what_the_builder_writes() -> None:
     assert build_given_names.OUT.read_text(encoding="utf-8") == build_given_names.render(names)
     assert {"lisa", "susan", "ahmed", "ольга"} <= set(names)
     assert not {"will", "may", "june", "monday", "page"} & set(names)
+
+
+def test_the_tree_sampler_says_what_each_kind_of_process_held_at_the_peak() -> None:
+    import subprocess
+    import sys
+
+    from benchmarks.throughput import TreeSampler
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(80_000_000); x[::4096] = b'1' * len(x[::4096]); "
+                              "import subprocess, sys; subprocess.run([sys.executable, '-c', 'import time; time.sleep(1.5)'])"])
+    sampler = TreeSampler(child.pid)
+    child.wait()
+    figures = sampler.stop()
+    at_peak = figures["rss_mb_at_peak_by_kind"]
+    assert at_peak["cli"] >= 80 and sum(at_peak.values()) == pytest.approx(figures["peak_rss_mb"], abs=0.5)
+    assert set(at_peak) <= set(figures["peak_rss_mb_by_kind"])
