@@ -263,6 +263,7 @@ def batch_task(batch_no: int, key: str, sources: Opaque, staging_root: Path, run
                                     run_stage=partial(_run_stage_task, batch_no),
                                     census=_run_census(census) if census else None,
                                     part=_census_part(census, batch_no))
+    pipeline.release_freed_memory()
     return {"report": report.to_json(), "worker": _worker(), "resumed": False}
 
 
@@ -461,6 +462,7 @@ def _load_changed_inputs(lock: WarehouseLock, run_id: str, raw: Path, warehouse:
         _process(plan, staging, suite, batch_size, started_at, options, outcome)
         with flow_stages.timing("dedup"):
             duplicates = dedup_task(staging, warehouse, plan.source_paths(), full_refresh)
+            pipeline.release_freed_memory()  # the signatures are gone: publish starts from less
         outcome.duplicates = sum(1 for kept in duplicates.values() if kept is not None)
         with flow_stages.timing("validate"):
             outcome.batch_failures = BatchValidator(expectations_dir).failed(outcome.report.metrics(), run_name=run_id)

@@ -143,3 +143,20 @@ def test_a_batch_takes_the_line_hashes_of_its_own_census_part_only(monkeypatch: 
     changed = [replace(documents[0], content_sha256="0" * 64), *documents[1:]]
     assert [doc.labels for doc in pipeline.clean_batch(changed, part=part).cleaned] == reference
     assert given == [None, part, None]
+
+
+def test_freed_batch_memory_goes_back_to_the_os() -> None:
+    import psutil
+
+    if pipeline._malloc_trim() is None:
+        pytest.skip("not glibc: nothing to trim")
+    process = psutil.Process()
+    # Blocks under glibc's mmap threshold, so on the heap, each followed by a small one that stays:
+    # the freed blocks are holes the heap cannot give back by shrinking from its top.
+    blocks, pins = zip(*((bytearray(60_000), bytearray(600)) for _ in range(2_000)))
+    held = process.memory_info().rss
+    del blocks
+    freed = process.memory_info().rss
+    pipeline.release_freed_memory()
+    assert held - process.memory_info().rss > 80_000_000 > held - freed
+    assert len(pins) == 2_000
