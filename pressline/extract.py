@@ -453,6 +453,9 @@ _DIGIT = re.compile(r"\d")
 # 'Travnikov/Shutterstock', 'The mayor at the bridge - Ann Lee/Valley Post'.
 _SLASH_CREDIT = re.compile(r"(?:^|\s[-–—|]\s)[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}/[A-Z][\w.'’&-]*(?: [A-Z][\w.'’&-]*){0,3}$")
 _TITLE_WORD = re.compile(r"\w{4,}")
+# A reading time ending a line ('Acme Team | 5 min read'): a post's meta line, never its headline.
+_READING_TIME_END = re.compile(r"\b\d{1,3}\s?min(?:ute)?s?\.?\s(?:read|listen)$", re.IGNORECASE)
+_READING_TIME_WORDS = ("read", "listen", "Read", "Listen", "READ", "LISTEN")
 _HEADER_REASONS = frozenset({"byline", "dateline"})
 # Labels the cleaner gives header lines no rule matched.
 _FREE_REASONS = frozenset({"title", "subtitle", "navigation", "body", "other"})
@@ -566,7 +569,8 @@ class _Header:
         self.page_title = _plain_typography(labels[0].text.lower())
         self.echoes = _title_echoes(labels)
         self.heads = self._block_heads(low, high)
-        self.under_headline = {i for i in range(low + 1, high) if self._headline_shaped(i - 1)}
+        self.under_headline = {i for i in range(low + 1, high)
+                               if self._headline_shaped(i - 1) and not self._repeats_above(i)}
 
     def names_someone(self, i: int) -> bool:
         """Whether line `i` is a writer's name or job title (asked only of lines still in the running:
@@ -576,10 +580,19 @@ class _Header:
 
     def _headline_shaped(self, i: int) -> bool:
         """Whether line `i` looks like a headline: a free line, not the text's, of 4 words or more,
-        no sentence and no date. The line right under such a line is its standfirst or kicker."""
+        no sentence and no date, opening a block (the last of a run of menu rows is no headline).
+        The line right under such a line is its standfirst or kicker."""
         label = self.labels[i]
         return (label.reason in _FREE_REASONS and not label.kept and self.words[i] >= 4
-                and not label.text.endswith(".") and not self.dated[i])
+                and not label.text.endswith(".") and not self.dated[i]
+                and (i == 0 or label.line_no - self.labels[i - 1].line_no > 1))
+
+    def _repeats_above(self, i: int) -> bool:
+        """Whether every longer word of line `i` is in the line above: a copy of it (a responsive layout's
+        second h1) or a trail ending with it ('Acme Blog Technology What is Mesh WiFi?'), not a headline
+        that line `i` stands under as its standfirst."""
+        own = set(_TITLE_WORD.findall(self.labels[i].text.lower()))
+        return bool(own) and own <= set(_TITLE_WORD.findall(self.labels[i - 1].text.lower()))
 
     def _block_heads(self, low: int, high: int) -> set[int]:
         """Top lines of the short runs of free lines right above a byline or date: a headline,
@@ -699,7 +712,8 @@ def _title_score(header: _Header, i: int, rules: TitleRules) -> float | None:
     if not rules.min_words <= words <= rules.max_words or label.reason in _HEADER_REASONS or text.endswith(":"):
         return None
     above, next_text = header.text_around(i)
-    if next_text == i or _LIST_MARK.match(text) or header.line_rules[i]:
+    if next_text == i or _LIST_MARK.match(text) or header.line_rules[i] \
+            or text.endswith(_READING_TIME_WORDS) and _READING_TIME_END.search(text):
         return None
     shape = _line_shape(text, rules.nav_words, rules.credit, rules.photo_credit)
     weight = rules.weights

@@ -409,12 +409,27 @@ def title_feature(lines: list[str], name: str) -> dict[str, float | None]:
          "Rivers rise after the storm", 0.0),
         (["Menu", "News", "Rivers rise after the storm", "March 3, 2024"], "under_headline",
          "Rivers rise after the storm", 0.0),  # under a menu item, not a headline
+        (["Rivers rise after the storm", "Rivers rise after the storm", "March 3, 2024"], "under_headline",
+         "Rivers rise after the storm", 0.0),  # a responsive layout's second h1
+        (["Valley Post News Weather Rivers rise after the storm", "Rivers rise after the storm", "March 3, 2024"],
+         "under_headline", "Rivers rise after the storm", 0.0),  # under a trail ending with it
+        (["Menu\nValley Post News and Weather Desk", "Rivers rise after the storm", "March 3, 2024"],
+         "under_headline", "Rivers rise after the storm", 0.0),  # under the last row of a block of menu rows
+        (["Menu", "Valley Post News and Weather Desk", "Rivers rise after the storm", "March 3, 2024"],
+         "under_headline", "Rivers rise after the storm", 1.0),  # the same line as a block of its own: a kicker
         (["Valley Post Logo with Name", "Rivers rise after the storm", "March 3, 2024"], "nav_word",
          "Valley Post Logo with Name", 1.0),  # an image's alt text
     ],
 )
 def test_title_features_on_made_up_headers(header: list[str], name: str, line: str, value: float) -> None:
     assert title_feature([*header, *BODY_LINES], name)[line] == value
+
+
+def test_a_line_ending_in_a_reading_time_is_no_title() -> None:
+    """'Acme Team | 5 min read' is a post's meta line: without its team it is no headline either."""
+    scores = title_feature(["Rivers rise after the storm", "Valley Team | 5 min read", *BODY_LINES], "long")
+    assert scores["Valley Team | 5 min read"] is None
+    assert scores["Rivers rise after the storm"] is not None
 
 
 def test_a_lone_headline_over_unbroken_text_is_the_title() -> None:
