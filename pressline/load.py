@@ -271,7 +271,8 @@ class InputPlan:
 
     table: pa.Table
 
-    COLUMNS = pa.schema([("path", pa.string()), ("source_path", pa.string()), ("problem", pa.string()),
+    # `path` is the name `os` opens, as bytes: it may hold bytes no encoding decodes (`Source`).
+    COLUMNS = pa.schema([("path", pa.binary()), ("source_path", pa.string()), ("problem", pa.string()),
                          ("size_bytes", pa.int64()), ("mtime_ns", pa.int64()), ("sha256", pa.string())])
 
     def __len__(self) -> int:
@@ -282,7 +283,8 @@ class InputPlan:
         return zip(*(part.column(name).to_pylist() for name in names))
 
     def sources(self, start: int, stop: int) -> list[Source]:
-        return [Source(*row) for row in self._rows(start, stop, ("path", "source_path", "problem"))]
+        return [Source(os.fsdecode(path), *rest)
+                for path, *rest in self._rows(start, stop, ("path", "source_path", "problem"))]
 
     def fingerprints(self, start: int, stop: int) -> dict[str, Fingerprint]:
         return {path: Fingerprint(*values) for path, *values
@@ -315,7 +317,7 @@ def changed_sources(sources: Iterable[Source], loaded: dict[str, Fingerprint]) -
         current = fingerprint(source.path)
         if known and current.sha256 is not None and current.sha256 == known.sha256:
             continue
-        for name, value in zip(InputPlan.COLUMNS.names, (source.path, source.relative_path, source.problem,
+        for name, value in zip(InputPlan.COLUMNS.names, (os.fsencode(source.path), source.relative_path, source.problem,
                                                           current.size_bytes, current.mtime_ns, current.sha256)):
             columns[name].append(value)
     return InputPlan(pa.table(columns, schema=InputPlan.COLUMNS))

@@ -630,7 +630,7 @@ def test_the_input_plan_keeps_changed_files_in_order_with_their_fingerprints(tmp
     (raw / "site").mkdir(parents=True)
     for name, text in [("b.txt", "bee"), ("a.txt", "ay"), ("site/c.txt", "sea"), ("touched.txt", "same")]:
         (raw / name).write_text(text, encoding="utf-8")
-    sources = discover(raw) + [Source(str(raw / "gone.txt"), "gone.txt", "the file vanished")]
+    sources = discover(raw) + [Source(str(raw / "gone-\udcff.txt"), "gone-%FF.txt", "the file vanished")]
     touched = load.fingerprint(raw / "touched.txt")
     os.utime(raw / "touched.txt", ns=(touched.mtime_ns + 10**9, touched.mtime_ns + 10**9))
     loaded = {"a.txt": load.fingerprint(raw / "a.txt"), "touched.txt": touched}
@@ -639,11 +639,11 @@ def test_the_input_plan_keeps_changed_files_in_order_with_their_fingerprints(tmp
     assert len(plan) == 3 and plan.sources(0, 3) == expected
     assert plan.sources(1, 3) == expected[1:]
     assert plan.fingerprints(0, 3) == {source.relative_path: load.fingerprint(source.path) for source in expected}
-    assert plan.fingerprints(2, 3) == {"gone.txt": load.Fingerprint(0, 0, None)}
-    assert plan.source_paths().to_pylist() == ["b.txt", "site/c.txt", "gone.txt"]
+    assert plan.fingerprints(2, 3) == {"gone-%FF.txt": load.Fingerprint(0, 0, None)}
+    assert plan.source_paths().to_pylist() == ["b.txt", "site/c.txt", "gone-%FF.txt"]
     manifest = plan.inputs_table("r1")
     assert manifest.schema == schema.INPUTS
-    assert manifest.column("source_path").to_pylist() == ["b.txt", "gone.txt", "site/c.txt"]
+    assert manifest.column("source_path").to_pylist() == ["b.txt", "gone-%FF.txt", "site/c.txt"]
     assert manifest.to_pylist()[0] == {"source_path": "b.txt", "size_bytes": 3, "run_id": "r1",
                                        "mtime_ns": (raw / "b.txt").stat().st_mtime_ns,
                                        "sha256": load.fingerprint(raw / "b.txt").sha256}
